@@ -1,0 +1,123 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
+    DEFAULT_BASE_URL,
+    REQUESTS_IMPORT_ERROR,
+    CloudflareClient,
+    CloudflareError,
+)
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
+    CRYPTOGRAPHY_IMPORT_ERROR,
+    CertificateError,
+)
+
+# Documented in plugins/doc_fragments/connection.py; keep the two in step.
+CONNECTION_ARGUMENT_SPEC = {
+    'api_token': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['CLOUDFLARE_API_TOKEN'])},
+    'api_key': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['CLOUDFLARE_API_KEY'])},
+    'api_email': {'type': 'str', 'fallback': (env_fallback, ['CLOUDFLARE_EMAIL'])},
+    'base_url': {'type': 'str', 'default': DEFAULT_BASE_URL, 'fallback': (env_fallback, ['CLOUDFLARE_BASE_URL'])},
+    'timeout': {'type': 'int', 'default': 30},
+    'validate_certs': {'type': 'bool', 'default': True},
+    'zone_id': {'type': 'str'},
+    'zone': {'type': 'str'},
+}
+
+WAIT_POLL_MIN_SECONDS = 1.0
+WAIT_POLL_MAX_SECONDS = 10.0
+# Statuses Cloudflare will not move on from by itself.
+FAILED_STATUSES = frozenset(['deployment_timed_out', 'deletion_timed_out'])
+
+
+class WaitError(Exception):
+    """A resource did not reach the awaited status, in time or at all."""
+
+
+def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, **kwargs):
+    """An AnsibleModule with the shared connection and zone options, check mode on, dependencies checked."""
+    spec = dict(CONNECTION_ARGUMENT_SPEC)
+    spec.update(argument_spec)
+    module = AnsibleModule(
+        argument_spec=spec,
+        mutually_exclusive=[('zone_id', 'zone')] + (mutually_exclusive or []),
+        required_one_of=[('zone_id', 'zone')] + (required_one_of or []),
+        supports_check_mode=True,
+        **kwargs
+    )
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    if CRYPTOGRAPHY_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
+    return module
+
+
+class CloudflareModule(object):
+    """Base of the modules: subclasses implement apply() and return the result dict (with 'changed')."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.check_mode = module.check_mode
+        self._client = None
+        self._zone_id = None
+
+    @property
+    def client(self):
+        if self._client is None:
+            try:
+                self._client = CloudflareClient(
+                    api_token=self.params['api_token'],
+                    api_key=self.params['api_key'],
+                    api_email=self.params['api_email'],
+                    base_url=self.params['base_url'],
+                    timeout=self.params['timeout'],
+                    validate_certs=self.params['validate_certs'],
+                )
+            except ValueError as exc:
+                self.module.fail_json(msg=str(exc))
+        return self._client
+
+    @property
+    def zone_id(self):
+        if self._zone_id is None:
+            self._zone_id = self.params['zone_id'] or self.client.zone_id(self.params['zone'])
+        return self._zone_id
+
+    def apply(self):
+        raise NotImplementedError
+
+    def run(self):
+        try:
+            result = self.apply()
+        except (CertificateError, WaitError) as exc:
+            self.module.fail_json(msg=str(exc))
+        except CloudflareError as exc:
+            self.module.fail_json(msg=str(exc), api_error=exc.to_dict())
+        self.module.exit_json(**result)
+
+    def wait_for(self, read, wanted, timeout, what):
+        """Poll read() -> (value, status) until status is in wanted; return the last value.
+
+        Time is counted in the pauses taken, so a test's fake sleep cannot make this loop forever.
+        """
+        waited, interval = 0.0, WAIT_POLL_MIN_SECONDS
+        while True:
+            value, status = read()
+            if status in wanted:
+                return value
+            if status in FAILED_STATUSES:
+                raise WaitError('Cloudflare reports %s for %s: delete it (state=absent) and upload it again'
+                                  % (status, what))
+            if waited + interval > timeout:
+                raise WaitError('%s is still %s after %d seconds: raise wait_timeout, or run again later '
+                                  '(the run converges from where it stopped)' % (what, status, waited))
+            self.client.sleep(interval)
+            waited += interval
+            interval = min(interval * 2, WAIT_POLL_MAX_SECONDS)

@@ -1,0 +1,379 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+---
+module: hostname_aop
+short_description: Enable, disable or remove per-hostname Authenticated Origin Pulls on Cloudflare
+version_added: 0.1.0
+description:
+  - Step 3 of Cloudflare's per-hostname Authenticated Origin Pulls procedure. It associates hostnames with a hostname
+    client certificate (see M(aop.cloudflare.hostname_client_cert)) and turns the association on or off.
+  - Reads the association of every declared hostname, then sends B(one) request holding only the hostnames that differ.
+    Hostnames that are not declared are never touched.
+  - Many hostnames per call; O(config) mixes certificates and states in one call.
+author:
+  - aop.cloudflare contributors
+extends_documentation_fragment:
+  - aop.cloudflare.connection
+attributes:
+  check_mode:
+    support: full
+    details: Predicts the change and each returned association; fields Cloudflare fills in for a new association
+      (timestamps, and certificate details when the certificate changes) are V(null).
+  diff_mode:
+    support: full
+    details: Shows, for each hostname that changes, its state and certificate id before and after.
+  idempotent:
+    support: full
+options:
+  hostnames:
+    description:
+      - Hostnames to set to O(state) with O(cert_id). Exactly one of O(hostnames) and O(config) is required.
+    type: list
+    elements: str
+  cert_id:
+    description:
+      - Id of the hostname client certificate (RV(aop.cloudflare.hostname_client_cert#module:certificate.id)).
+      - Required with O(hostnames) unless O(state=absent).
+    type: str
+  state:
+    description:
+      - V(enabled) makes Cloudflare present the certificate to the origin for these hostnames.
+      - V(disabled) keeps the association but stops presenting the certificate, even if zone-level authenticated
+        origin pulls are on.
+      - V(absent) voids the association (Cloudflare's C(enabled=null)); do this before deleting the certificate.
+    type: str
+    choices: [enabled, disabled, absent]
+    default: enabled
+  config:
+    description:
+      - Per-hostname settings, for a mix of certificates and states in one call.
+    type: list
+    elements: dict
+    suboptions:
+      hostname:
+        description: The hostname.
+        type: str
+        required: true
+      cert_id:
+        description: Certificate id; required unless O(config[].state=absent).
+        type: str
+      state:
+        description: As O(state).
+        type: str
+        choices: [enabled, disabled, absent]
+        default: enabled
+  wait:
+    description:
+      - Wait until every hostname this run enables reports C(active).
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - Seconds to wait when O(wait=true).
+    type: int
+    default: 300
+notes:
+  - Cloudflare has no call that lists the associations of a zone, so each declared hostname costs one read; the reads
+    run a few at a time.
+  - A certificate may serve at most 100 hostnames; the module refuses a request above that before any write.
+seealso:
+  - module: aop.cloudflare.hostname_client_cert
+  - module: aop.cloudflare.zone_tls_client_auth
+'''
+
+EXAMPLES = r'''
+- name: Enable per-hostname AOP for two hostnames with one certificate
+  aop.cloudflare.hostname_aop:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    hostnames:
+      - app.example.com
+      - api.example.com
+    cert_id: "{{ client_cert.certificate.id }}"
+
+- name: Mixed set in one call
+  aop.cloudflare.hostname_aop:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    config:
+      - hostname: app.example.com
+        cert_id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+      - hostname: legacy.example.com
+        cert_id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+        state: disabled
+      - hostname: old.example.com
+        state: absent
+'''
+
+RETURN = r'''
+hostnames:
+  description: Each declared hostname's association as Cloudflare shows it after the run, in the order declared.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    hostname:
+      description: The hostname.
+      type: str
+      sample: app.example.com
+    state:
+      description: V(enabled), V(disabled) or V(absent).
+      type: str
+      sample: enabled
+    cert_id:
+      description: Id of the associated certificate; V(null) when absent.
+      type: str
+      sample: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+    enabled:
+      description: Cloudflare's C(enabled) (V(null) when absent).
+      type: bool
+      sample: true
+    status:
+      description: Deployment status of the association.
+      type: str
+      sample: active
+    cert_status:
+      description: Deployment status of the certificate.
+      type: str
+      sample: active
+    issuer:
+      description: Issuer of the certificate.
+      type: str
+    serial_number:
+      description: Serial number of the certificate.
+      type: str
+    signature:
+      description: Signature algorithm of the certificate.
+      type: str
+    expires_on:
+      description: End of validity of the certificate.
+      type: str
+    created_at:
+      description: When the association was created.
+      type: str
+    updated_at:
+      description: When the association last changed.
+      type: str
+released_cert_ids:
+  description:
+    - Certificate ids that declared hostnames used before the run and no longer use after it (for example after a
+      rotation). Other hostnames may still use them.
+  returned: success
+  type: list
+  elements: str
+  sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
+'''
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+
+CERTIFICATE_HOSTNAME_LIMIT = 100
+# Reads run a few at a time: one GET per hostname is the only way to read associations.
+READ_WORKERS = 8
+HOSTNAME_PATTERN = re.compile(r'^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)+$')
+CERT_ID_PATTERN = re.compile(r'^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+RETURNED_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
+                   'signature', 'expires_on', 'created_at', 'updated_at')
+# Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
+CERTIFICATE_FIELDS = ('cert_status', 'issuer', 'serial_number', 'signature', 'expires_on')
+# Cloudflare's "no such association" codes (observed; a 404 says the same).
+NOT_FOUND_CODES = (1551, 1553)
+
+
+def state_of(association):
+    if association is None or association.get('enabled') is None:
+        return 'absent'
+    return 'enabled' if association['enabled'] else 'disabled'
+
+
+def view(hostname, association):
+    """The returned form of an association; an absent one is only its hostname and state."""
+    if state_of(association) == 'absent':
+        association = {}
+    shown = dict((field, association.get(field)) for field in RETURNED_FIELDS)
+    shown.update(hostname=hostname, state=state_of(association))
+    return shown
+
+
+class HostnameAop(CloudflareModule):
+
+    path = None
+
+    def apply(self):
+        desired = self.desired()
+        # Resolved once here: the reads below run in threads.
+        self.path = '/zones/%s/origin_tls_client_auth/hostnames' % self.zone_id
+        current = self.read_all([item['hostname'] for item in desired])
+        changes = [self.change_for(item, current[item['hostname']]) for item in desired]
+        changes = [change for change in changes if change is not None]
+
+        if not changes:
+            after = current
+        elif self.check_mode:
+            after = dict(current)
+            after.update((change['hostname'], self.predict(change, current[change['hostname']])) for change in changes)
+        else:
+            after = dict(current)
+            after.update(self.write(changes))
+            after = self.wait(after, changes)
+
+        result = {
+            'changed': bool(changes),
+            'hostnames': [view(item['hostname'], after[item['hostname']]) for item in desired],
+            'released_cert_ids': self.released(current, after),
+        }
+        if self.module._diff:
+            changed = [change['hostname'] for change in changes]
+            result['diff'] = {
+                'before': dict((name, self.diff_view(current[name])) for name in changed),
+                'after': dict((name, self.diff_view(after[name])) for name in changed),
+            }
+        return result
+
+    # --- input -----------------------------------------------------------------------------------------------
+
+    def desired(self):
+        """The declared hostnames as [{hostname, cert_id, state}], checked before any call."""
+        if self.params['config'] is not None:
+            items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
+        else:
+            items = [{'hostname': name, 'cert_id': self.params['cert_id'], 'state': self.params['state'],
+                      'option': 'hostnames[%d]' % index} for index, name in enumerate(self.params['hostnames'])]
+        seen, per_certificate = {}, {}
+        for item in items:
+            option = item.pop('option')
+            hostname = (item['hostname'] or '').strip().lower().rstrip('.')
+            if not HOSTNAME_PATTERN.match(hostname):
+                self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, item['hostname']))
+            if hostname in seen:
+                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once'
+                                          % (option, hostname, seen[hostname]))
+            seen[hostname] = option
+            item['hostname'] = hostname
+            if item['state'] == 'absent':
+                item['cert_id'] = None
+                continue
+            field = 'cert_id' if self.params['config'] is None else '%s.cert_id' % option
+            if not item['cert_id']:
+                self.module.fail_json(msg='%s is required for state=%s of %s (the id returned by '
+                                          'aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname))
+            if not CERT_ID_PATTERN.match(item['cert_id']):
+                self.module.fail_json(msg='%s: %r is not a certificate id (32 hex characters or a UUID)' % (field, item['cert_id']))
+            per_certificate[item['cert_id']] = per_certificate.get(item['cert_id'], 0) + 1
+        for cert_id, count in sorted(per_certificate.items()):
+            if count > CERTIFICATE_HOSTNAME_LIMIT:
+                self.module.fail_json(msg='%d hostnames declared for certificate %s; Cloudflare allows %d per '
+                                          'certificate: spread them over more certificates'
+                                          % (count, cert_id, CERTIFICATE_HOSTNAME_LIMIT))
+        return items
+
+    # --- reading ---------------------------------------------------------------------------------------------
+
+    def read(self, hostname):
+        """The association of one hostname, or None when Cloudflare has none."""
+        try:
+            return self.client.get('%s/%s' % (self.path, hostname))
+        except CloudflareError as exc:
+            if exc.status == 404 or exc.has_code(*NOT_FOUND_CODES):
+                return None
+            raise
+
+    def read_all(self, hostnames):
+        with ThreadPoolExecutor(max_workers=max(1, min(READ_WORKERS, len(hostnames)))) as pool:
+            return dict(zip(hostnames, pool.map(self.read, hostnames)))
+
+    # --- comparing and writing -------------------------------------------------------------------------------
+
+    @staticmethod
+    def change_for(item, association):
+        """The config entry to send for one hostname, or None when it is already as declared."""
+        if item['state'] == 'absent':
+            if state_of(association) == 'absent':
+                return None
+            # Cloudflare voids an association with enabled=null sent with its current cert_id.
+            return {'hostname': item['hostname'], 'cert_id': association.get('cert_id'), 'enabled': None}
+        if state_of(association) == item['state'] and association.get('cert_id') == item['cert_id']:
+            return None
+        return {'hostname': item['hostname'], 'cert_id': item['cert_id'], 'enabled': item['state'] == 'enabled'}
+
+    def write(self, changes):
+        """One PUT for every change; returns {hostname: association} as Cloudflare answered."""
+        result = self.client.request('PUT', self.path, body={'config': changes})[0] or []
+        answered = dict((item.get('hostname'), item) for item in result if isinstance(item, dict))
+        # Whether the answer lists every submitted hostname is not documented: read what it left out.
+        return dict((change['hostname'], answered[change['hostname']] if change['hostname'] in answered
+                     else self.read(change['hostname'])) for change in changes)
+
+    def wait(self, after, changes):
+        if not self.params['wait']:
+            return after
+        for change in changes:
+            hostname = change['hostname']
+            if change['enabled'] and after[hostname] and after[hostname].get('status') != 'active':
+                after[hostname] = self.wait_for(lambda name=hostname: self.status_read(name), ('active',),
+                                                self.params['wait_timeout'], 'hostname %s' % hostname)
+        return after
+
+    def status_read(self, hostname):
+        association = self.read(hostname)
+        return association, (association or {}).get('status')
+
+    def predict(self, change, association):
+        """The association a real run would leave, from what is known before it."""
+        if change['enabled'] is None:
+            return None
+        predicted = dict(association or {})
+        if predicted.get('cert_id') != change['cert_id']:
+            predicted = dict((key, value) for key, value in predicted.items() if key not in CERTIFICATE_FIELDS)
+        predicted.update(change)
+        if change['enabled'] and self.params['wait']:
+            predicted['status'] = 'active'
+        return predicted
+
+    @staticmethod
+    def released(current, after):
+        before_ids = set(item.get('cert_id') for item in current.values() if state_of(item) != 'absent')
+        after_ids = set(item.get('cert_id') for item in after.values() if state_of(item) != 'absent')
+        return sorted(before_ids - after_ids)
+
+    @staticmethod
+    def diff_view(association):
+        if state_of(association) == 'absent':
+            return {'state': 'absent'}
+        return {'state': state_of(association), 'cert_id': association.get('cert_id')}
+
+
+def main():
+    module = build_module(
+        argument_spec={
+            'hostnames': {'type': 'list', 'elements': 'str'},
+            'cert_id': {'type': 'str'},
+            'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
+            'config': {
+                'type': 'list',
+                'elements': 'dict',
+                'options': {
+                    'hostname': {'type': 'str', 'required': True},
+                    'cert_id': {'type': 'str'},
+                    'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
+                },
+            },
+            'wait': {'type': 'bool', 'default': True},
+            'wait_timeout': {'type': 'int', 'default': 300},
+        },
+        mutually_exclusive=[('hostnames', 'config'), ('config', 'cert_id')],
+        required_one_of=[('hostnames', 'config')],
+    )
+    HostnameAop(module).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,114 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+---
+module: zone_tls_client_auth
+short_description: Turn the Cloudflare zone setting tls_client_auth on or off
+version_added: 0.1.0
+description:
+  - Step 2 of Cloudflare's per-hostname Authenticated Origin Pulls procedure, the zone setting C(tls_client_auth).
+  - Reads the setting and changes it only when it differs from O(enabled).
+author:
+  - aop.cloudflare contributors
+extends_documentation_fragment:
+  - aop.cloudflare.connection
+attributes:
+  check_mode:
+    support: full
+    details: Predicts the change and the returned setting; RV(setting.modified_on) keeps its current value.
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+options:
+  enabled:
+    description:
+      - V(true) sets C(tls_client_auth) to C(on), V(false) to C(off).
+      - A boolean, because YAML reads a bare C(on) as V(true).
+    type: bool
+    required: true
+notes:
+  - Cloudflare's documentation calls this setting I(global) authenticated origin pulls (Cloudflare's shared
+    certificate). Global, zone-level and per-hostname authenticated origin pulls are independent; per-hostname wins
+    over zone-level, which wins over global. The documented per-hostname procedure turns it on before associating hostnames.
+  - Cloudflare's schema marks this setting for Business and Enterprise plans; when the zone cannot change it
+    (C(editable=false)) the module fails and says so.
+seealso:
+  - module: aop.cloudflare.hostname_client_cert
+  - module: aop.cloudflare.hostname_aop
+'''
+
+EXAMPLES = r'''
+- name: Turn tls_client_auth on
+  aop.cloudflare.zone_tls_client_auth:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    enabled: true
+'''
+
+RETURN = r'''
+setting:
+  description: The setting as Cloudflare shows it after the run.
+  returned: success
+  type: dict
+  contains:
+    id:
+      description: Always C(tls_client_auth).
+      type: str
+      sample: tls_client_auth
+    value:
+      description: C(on) or C(off).
+      type: str
+      sample: "on"
+    editable:
+      description: Whether the zone's plan lets this setting change.
+      type: bool
+      sample: true
+    modified_on:
+      description: When it last changed, or V(null) if never.
+      type: str
+      sample: "2026-11-27T08:10:00.123456Z"
+'''
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+
+SETTING_FIELDS = ('id', 'value', 'editable', 'modified_on')
+
+
+class ZoneTlsClientAuth(CloudflareModule):
+
+    def apply(self):
+        path = '/zones/%s/settings/tls_client_auth' % self.zone_id
+        before = self.view(self.client.get(path))
+        wanted = 'on' if self.params['enabled'] else 'off'
+        changed = before['value'] != wanted
+        after = before
+        if changed:
+            if before['editable'] is False:
+                self.module.fail_json(msg='tls_client_auth is not editable on this zone (its plan does not allow it): '
+                                          'leave it as it is (%s) or change the plan' % before['value'])
+            if self.check_mode:
+                after = dict(before, value=wanted)
+            else:
+                after = self.view(self.client.request('PATCH', path, body={'value': wanted})[0])
+        result = {'changed': changed, 'setting': after}
+        if self.module._diff:
+            result['diff'] = {'before': {'value': before['value']}, 'after': {'value': after['value']}}
+        return result
+
+    @staticmethod
+    def view(setting):
+        return dict((field, setting.get(field)) for field in SETTING_FIELDS)
+
+
+def main():
+    module = build_module(argument_spec={'enabled': {'type': 'bool', 'required': True}})
+    ZoneTlsClientAuth(module).run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,128 @@
+"""Parsing and validation of uploaded PEM certificates and private keys, using `cryptography`.
+
+The private key is only used to prove it matches the certificate; nothing here keeps a reference to it.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import SignatureAlgorithmOID
+
+from .errors import INVALID_CERTIFICATE, INVALID_PRIVATE_KEY, APIError
+
+# Names in the style of the API's examples ("SHA256WithRSA"); keyed by the certificate's signature algorithm.
+SIGNATURE_NAMES = {
+    SignatureAlgorithmOID.RSA_WITH_SHA1: "SHA1WithRSA",
+    SignatureAlgorithmOID.RSA_WITH_SHA224: "SHA224WithRSA",
+    SignatureAlgorithmOID.RSA_WITH_SHA256: "SHA256WithRSA",
+    SignatureAlgorithmOID.RSA_WITH_SHA384: "SHA384WithRSA",
+    SignatureAlgorithmOID.RSA_WITH_SHA512: "SHA512WithRSA",
+    SignatureAlgorithmOID.RSASSA_PSS: "RSAPSS",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA1: "ECDSAWithSHA1",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA224: "ECDSAWithSHA224",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA256: "ECDSAWithSHA256",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA384: "ECDSAWithSHA384",
+    SignatureAlgorithmOID.ECDSA_WITH_SHA512: "ECDSAWithSHA512",
+    SignatureAlgorithmOID.ED25519: "Ed25519",
+}
+
+SUPPORTED_KEY_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)
+
+
+@dataclass(frozen=True)
+class CertificateDetails:
+    """What the API reports about an uploaded certificate (all derived from the PEM)."""
+
+    pem: str
+    fingerprint: str
+    issuer: str
+    serial_number: str
+    signature: str
+    expires_at: datetime
+
+
+def inspect_upload(certificate_pem, private_key_pem):
+    """Validate an upload (certificate bundle + key) and describe its leaf; raise APIError when refused."""
+    certificates = load_certificates(certificate_pem)
+    leaf = find_leaf(certificates)
+    check_key_matches(leaf, private_key_pem)
+    return describe(certificates, leaf)
+
+
+def describe_pem(certificate_pem):
+    """Describe an already accepted bundle (used when loading saved state)."""
+    certificates = load_certificates(certificate_pem)
+    return describe(certificates, find_leaf(certificates))
+
+
+def load_certificates(certificate_pem):
+    """Parse every CERTIFICATE block of the PEM text."""
+    try:
+        certificates = x509.load_pem_x509_certificates(certificate_pem.encode("ascii"))
+    except (ValueError, UnicodeEncodeError) as exc:
+        raise APIError(400, INVALID_CERTIFICATE, "Failed to parse the certificate: invalid PEM data.") from exc
+    return certificates
+
+
+def is_ca(certificate):
+    """A certificate is a CA when its basicConstraints says so."""
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
+def find_leaf(certificates):
+    """The first non-CA certificate of the bundle; Cloudflare refuses a bundle without one."""
+    for certificate in certificates:
+        if not is_ca(certificate):
+            if not isinstance(certificate.public_key(), SUPPORTED_KEY_TYPES):
+                raise APIError(400, INVALID_CERTIFICATE, "Unsupported certificate key type: use RSA or ECDSA.")
+            return certificate
+    raise APIError(400, INVALID_CERTIFICATE, "Invalid certificate: missing leaf certificate.")
+
+
+def public_key_der(public_key):
+    """SubjectPublicKeyInfo DER, a key-type independent way to compare public keys."""
+    return public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def check_key_matches(leaf, private_key_pem):
+    """Load the private key, compare its public half with the leaf's, then let it go."""
+    try:
+        private_key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
+    except TypeError as exc:  # cryptography says TypeError for an encrypted key without password
+        raise APIError(400, INVALID_PRIVATE_KEY, "Failed to parse the private key: encrypted keys are not supported.") from exc
+    except (ValueError, UnicodeEncodeError, UnsupportedAlgorithm) as exc:
+        raise APIError(400, INVALID_PRIVATE_KEY, "Failed to parse the private key: invalid PEM data.") from exc
+    if public_key_der(private_key.public_key()) != public_key_der(leaf.public_key()):
+        raise APIError(400, INVALID_PRIVATE_KEY, "The private key does not match the certificate.")
+
+
+def signature_name(certificate):
+    """Name of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256."""
+    oid = certificate.signature_algorithm_oid
+    return SIGNATURE_NAMES.get(oid, oid.dotted_string)
+
+
+def to_pem(certificates):
+    """Re-encode the bundle (the API, too, answers with PEM that differs in whitespace from the input)."""
+    return "".join(cert.public_bytes(serialization.Encoding.PEM).decode("ascii") for cert in certificates)
+
+
+def describe(certificates, leaf):
+    """Collect the reported fields; the fingerprint of the leaf DER identifies duplicates."""
+    ordered = [leaf] + [cert for cert in certificates if cert is not leaf]
+    return CertificateDetails(
+        pem=to_pem(ordered),
+        fingerprint=hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest(),
+        issuer=leaf.issuer.rfc4514_string(),
+        serial_number=str(leaf.serial_number),
+        signature=signature_name(leaf),
+        expires_at=leaf.not_valid_after_utc,
+    )
