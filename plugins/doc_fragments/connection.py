@@ -54,8 +54,10 @@ options:
       - Exactly one of O(zone_id) and O(zone) is required.
     type: str
 notes:
-  - Failed API calls return RV(ignore:api_error) with the HTTP status, Cloudflare's C(errors) (codes and messages) and the C(cf-ray) id that Cloudflare support asks for.
-  - Calls that fail with HTTP 429, 502, 503, 504 or without a response are retried up to 5 times with capped exponential backoff, honouring C(Retry-After).
+  - A failed API call returns C(api_error) with the HTTP status, Cloudflare's C(errors) (codes and messages) and the
+    C(cf-ray) id that Cloudflare support asks for; the message names them too.
+  - Calls that fail with HTTP 429, 502, 503, 504 or without a response are retried up to 5 times with capped
+    exponential backoff, honouring C(Retry-After).
     An upload (C(POST)) is never retried blindly; the module reads the certificate list again instead.
   - The client pauses when the C(Ratelimit) header says the budget is spent, so that Cloudflare's five-minute block is not triggered.
 requirements:

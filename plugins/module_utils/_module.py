@@ -113,11 +113,10 @@ class CloudflareModule(object):
             if status in wanted:
                 return value
             if status in FAILED_STATUSES:
-                raise WaitError('Cloudflare reports %s for %s: delete it (state=absent) and upload it again'
-                                  % (status, what))
+                raise WaitError('Cloudflare reports %s for %s: delete it (state=absent) and upload it again' % (status, what))
             if waited + interval > timeout:
                 raise WaitError('%s is still %s after %d seconds: raise wait_timeout, or run again later '
-                                  '(the run converges from where it stopped)' % (what, status, waited))
+                                '(the run converges from where it stopped)' % (what, status, waited))
             self.client.sleep(interval)
             waited += interval
             interval = min(interval * 2, WAIT_POLL_MAX_SECONDS)

@@ -16,9 +16,10 @@ description:
     Hostnames that are not declared are never touched.
   - Many hostnames per call; O(config) mixes certificates and states in one call.
 author:
-  - aop.cloudflare contributors
+  - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.attributes
 attributes:
   check_mode:
     support: full

@@ -18,13 +18,16 @@ description:
     key matches, a leaf and not a CA, not expired) and that the zone has room left within its 10 certificates.
   - By default the module waits until Cloudflare reports the certificate C(active), so the next step can use it at once.
 author:
-  - aop.cloudflare contributors
+  - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.attributes
 attributes:
   check_mode:
     support: full
-    details: Predicts the change and the returned certificate; fields only Cloudflare can know (RV(certificate.id), RV(certificate.uploaded_on)) are V(null) for an upload.
+    details:
+      - Predicts the change and the returned certificate.
+      - Fields only Cloudflare can know (RV(certificate.id), RV(certificate.uploaded_on)) are V(null) for an upload.
   diff_mode:
     support: full
     details: Shows the certificate by fingerprint, serial number, issuer and expiry; never PEM text or the key.

@@ -13,9 +13,10 @@ description:
   - Step 2 of Cloudflare's per-hostname Authenticated Origin Pulls procedure, the zone setting C(tls_client_auth).
   - Reads the setting and changes it only when it differs from O(enabled).
 author:
-  - aop.cloudflare contributors
+  - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.attributes
 attributes:
   check_mode:
     support: full

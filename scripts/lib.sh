@@ -1,0 +1,90 @@
+# Shared by scripts/demo.sh and scripts/test.sh: find Python, build the virtual environments and the collection tree.
+# Sourced, not run. Everything it makes lives under .venv/ and build/ in the repository (both git-ignored).
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV_ROOT="$REPO_ROOT/.venv"
+COLLECTION_ROOT="$REPO_ROOT/build/collections"
+COLLECTION_DIR="$COLLECTION_ROOT/ansible_collections/aop/cloudflare"
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+
+# find_python 3.11 -> path of an interpreter of exactly that version, or nothing.
+find_python() {
+  local want="$1" candidate
+  for candidate in "python$want" python3; do
+    if command -v "$candidate" >/dev/null 2>&1 && \
+       "$candidate" -c "import sys; sys.exit(0 if '%d.%d' % sys.version_info[:2] == '$want' else 1)" 2>/dev/null; then
+      command -v "$candidate"; return 0
+    fi
+  done
+  # pyenv keeps inactive versions out of PATH; look where it installs them.
+  if command -v pyenv >/dev/null 2>&1; then
+    for candidate in "$(pyenv root)"/versions/"$want".*/bin/python"$want"; do
+      [ -x "$candidate" ] && { echo "$candidate"; return 0; }
+    done
+  fi
+  return 1
+}
+
+# The newest Python >= 3.11 on this machine, for the main environment.
+find_main_python() {
+  local version
+  for version in 3.11 3.12 3.13 3.14; do
+    find_python "$version" && return 0
+  done
+  echo "No Python 3.11 or newer found: install python3 (3.11+) first." >&2
+  return 1
+}
+
+# ansible-core line that supports a given Python as controller.
+ansible_core_for() {
+  case "$1" in
+    3.11) echo 'ansible-core>=2.19,<2.20' ;;
+    *) echo 'ansible-core>=2.21,<2.22' ;;
+  esac
+}
+
+# make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements; reuses it when
+# the inputs did not change (a stamp holds their checksum).
+make_venv() {
+  local name="$1" python="$2"; shift 2
+  local venv="$VENV_ROOT/$name" version core stamp
+  version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+  core="$(ansible_core_for "$version")"
+  stamp="$(cat "$@" | sha256sum | cut -c1-16)-$version-$core"
+  if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$stamp" ]; then
+    echo "$venv"; return 0
+  fi
+  log "Creating $venv (Python $version, $core)"
+  rm -rf "$venv"
+  "$python" -m venv "$venv" >&2
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
+  local args=() req
+  for req in "$@"; do args+=(-r "$req"); done
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$core" "${args[@]}" >&2
+  echo "$stamp" > "$venv/.stamp"
+  echo "$venv"
+}
+
+# A fresh copy of the tracked (and not ignored) files at the path ansible-test needs; it refuses symlinks.
+build_collection_tree() {
+  log "Copying the collection to $COLLECTION_DIR"
+  rm -rf "$COLLECTION_ROOT"
+  mkdir -p "$COLLECTION_DIR"
+  (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | \
+    tar --null --files-from=- --ignore-failed-read -cf - 2>/dev/null) | tar -xf - -C "$COLLECTION_DIR"
+  # ansible-test lists a collection's files with git when it sits in a work tree; its own repo keeps it from seeing
+  # the (ignored) copy through the checkout's.
+  (cd "$COLLECTION_DIR" && git init -q && git add -A && \
+    git -c user.name=build -c user.email=build@localhost commit -qm copy --no-gpg-sign)
+}
+
+# ansible-test sanity downloads a get-pip script from a host this network cannot reach: put the offline stand-in
+# where it looks first, under the pip version that this venv's ansible-test pins.
+install_get_pip_stand_in() {
+  local venv="$1" version
+  version="$(grep -ohE "pip='[0-9.]+'" "$venv"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | \
+    head -1 | tr -dc '0-9.')"
+  mkdir -p "$HOME/.ansible/test/cache"
+  cp "$REPO_ROOT/scripts/sanity-get-pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
+}
