@@ -3,7 +3,8 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_ROOT="$REPO_ROOT/.venv"
-COLLECTION_ROOT="$REPO_ROOT/build/collections"
+# AOP_BUILD_DIR lets parallel runs keep separate copies.
+COLLECTION_ROOT="${AOP_BUILD_DIR:-$REPO_ROOT/build/collections}"
 COLLECTION_DIR="$COLLECTION_ROOT/ansible_collections/aop/cloudflare"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
