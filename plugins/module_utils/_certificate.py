@@ -12,11 +12,16 @@ CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec, rsa
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
 UTC = datetime.timezone.utc
+
+if CRYPTOGRAPHY_IMPORT_ERROR is None:
+    _ECDSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID)
+                                  if name.startswith('ECDSA_WITH_'))
+    _RSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID)
+                                if name.startswith('RSA_WITH_'))
 
 
 class CertificateError(Exception):
@@ -66,14 +71,17 @@ def is_ca(cert):
 
 
 def signature_name(cert):
-    """Cloudflare's spelling of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256."""
+    """Cloudflare's spelling of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256.
+
+    The issuer's key decides it, so it is read from the signature OID, not from the certificate's own key.
+    """
+    oid = cert.signature_algorithm_oid
     hash_name = cert.signature_hash_algorithm.name.upper().replace('-', '') if cert.signature_hash_algorithm else ''
-    public_key = cert.public_key()
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return '%sWithRSA' % hash_name
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
+    if oid in _ECDSA_SIGNATURES:
         return 'ECDSAWith%s' % hash_name
-    return cert.signature_algorithm_oid._name  # pylint: disable=protected-access
+    if oid in _RSA_SIGNATURES:
+        return '%sWithRSA' % hash_name
+    return oid.dotted_string
 
 
 def format_time(value):

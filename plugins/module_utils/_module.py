@@ -100,6 +100,8 @@ class CloudflareModule(object):
             self.module.fail_json(msg=str(exc))
         except CloudflareError as exc:
             self.module.fail_json(msg=str(exc), api_error=exc.to_dict())
+        # Returned so that later tasks can pass zone_id and skip the zone lookup.
+        result['zone_id'] = self.zone_id
         self.module.exit_json(**result)
 
     def wait_for(self, read, wanted, timeout, what):

@@ -112,6 +112,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+zone_id:
+  description: Id of the zone, so that later tasks can pass O(zone_id) instead of looking O(zone) up again.
+  returned: success
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
 hostnames:
   description: Each declared hostname's association as Cloudflare shows it after the run, in the order declared.
   returned: success

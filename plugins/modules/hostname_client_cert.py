@@ -102,6 +102,11 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+zone_id:
+  description: Id of the zone, so that later tasks can pass O(zone_id) instead of looking O(zone) up again.
+  returned: success
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
 certificate:
   description:
     - The certificate as Cloudflare shows it after the run (before deletion for O(state=absent)); V(null) when there is none.
