@@ -147,14 +147,19 @@ certificate:
       sample: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
 '''
 
+import datetime
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
+    UTC,
     CertificateError,
     describe,
     fingerprint_sha256,
+    format_time,
     is_ca,
     load_certificate,
     load_private_key,
+    not_after,
     public_keys_match,
     same_certificate,
     validate_for_upload,
@@ -162,6 +167,8 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
 ZONE_CERTIFICATE_LIMIT = 10
+# Cloudflare's own expiry notices start 30 days ahead.
+EXPIRY_WARNING_DAYS = 30
 GONE_STATUSES = ('deleted',)
 RETURNED_FIELDS = ('id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on')
 
@@ -239,6 +246,7 @@ class HostnameClientCert(CloudflareModule):
                 raise CertificateError(
                     'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload '
                     'it again until that ends: run again in a few minutes' % found['id'])
+            self.warn_if_expiring(cert)
             kept = self.wait(found, ('active',))
             return self.result(False, found, kept, cert, kept)
 
@@ -253,6 +261,13 @@ class HostnameClientCert(CloudflareModule):
             uploaded = self.upload(cert)
         uploaded = self.wait(uploaded, ('active',))
         return self.result(True, None, uploaded, cert, uploaded)
+
+    def warn_if_expiring(self, cert):
+        """An adopted certificate may be close to its end: say so while there is time to rotate."""
+        days_left = (not_after(cert) - datetime.datetime.now(UTC)).days
+        if days_left < EXPIRY_WARNING_DAYS:
+            self.module.warn('certificate %s %s on %s: issue a new one and give it here to rotate' % (
+                fingerprint_sha256(cert), 'expired' if days_left < 0 else 'expires', format_time(not_after(cert))))
 
     def find(self, cert, on_zone):
         for certificate in on_zone:
