@@ -1,0 +1,1 @@
+"""Conformance tests of the local Cloudflare API emulator (behaviour, official schema, official SDK)."""

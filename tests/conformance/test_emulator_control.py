@@ -1,0 +1,188 @@
+"""Knobs, faults, rate limit, latency, request log, reset and state dump of the emulator."""
+
+# pylint: disable=missing-function-docstring  # test names say what they check
+# pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
+
+import json
+import time
+
+import pytest
+import requests
+
+from .helpers import association, certificates_path, hostnames_path, setting_path
+
+
+def ratelimit_fields(response):
+    """{'r': remaining, 't': reset} from the Ratelimit header, and the policy's {'q', 'w'}."""
+    def parse(header):
+        name, *params = header.split(";")
+        assert name == '"default"'
+        return {key: int(value) for key, value in (param.split("=") for param in params)}
+    return parse(response.headers["Ratelimit"]), parse(response.headers["Ratelimit-Policy"])
+
+
+# ----- rate limit -------------------------------------------------------------------------------------------------
+
+
+def test_rate_limit_headers_on_every_response(api, control, zone_id):
+    control.config(rate_limit=100, rate_window=60)
+    first = api.call("GET", "/zones")
+    remaining, policy = ratelimit_fields(first)
+    assert policy == {"q": 100, "w": 60}
+    assert remaining["r"] == 99 and 0 < remaining["t"] <= 60
+    assert ratelimit_fields(api.call("GET", "/nope"))[0]["r"] == 98
+    assert ratelimit_fields(api.call("GET", certificates_path(zone_id)))[0]["r"] == 97
+
+
+def test_exceeding_the_budget_blocks_every_call(api, control, zone_id):
+    control.config(rate_limit=3, rate_window=60)
+    for expected in (2, 1, 0):
+        assert ratelimit_fields(api.call("GET", "/zones"))[0]["r"] == expected
+    blocked = api.call("GET", "/zones")
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "60"
+    assert blocked.json()["errors"][0]["code"] == 10429
+    assert ratelimit_fields(blocked)[0]["r"] == 0
+    # every endpoint, write or read, stays blocked; the control API does not
+    assert api.call("PATCH", setting_path(zone_id), json={"value": "on"}).status_code == 429
+    assert api.call("GET", certificates_path(zone_id)).status_code == 429
+    assert control.config()["rate_limit"] == 3
+    control.config(rate_limit=1200)  # a new budget lifts the block
+    assert api.call("GET", "/zones").status_code == 200
+
+
+def test_block_ends_after_the_window(api, control):
+    control.config(rate_limit=1, rate_window=0.3)
+    assert api.call("GET", "/zones").status_code == 200
+    blocked = api.call("GET", "/zones")
+    assert blocked.status_code == 429 and blocked.headers["Retry-After"] == "1"
+    time.sleep(0.35)
+    assert api.call("GET", "/zones").status_code == 200
+
+
+# ----- faults -----------------------------------------------------------------------------------------------------
+
+
+def test_429_fault_hits_only_matching_requests(api, control, zone_id):
+    control.fault(method="PATCH", path=r"/settings/tls_client_auth$", kind="429", retry_after=7)
+    assert api.call("GET", setting_path(zone_id)).status_code == 200
+    response = api.call("PATCH", setting_path(zone_id), json={"value": "on"})
+    assert response.status_code == 429 and response.headers["Retry-After"] == "7"
+    assert api.ok("GET", setting_path(zone_id))["value"] == "off"  # nothing applied
+    assert api.ok("PATCH", setting_path(zone_id), json={"value": "on"})["value"] == "on"
+
+
+@pytest.mark.parametrize("kind, status", [("502", 502), ("503", 503)])
+def test_5xx_faults(api, control, kind, status):
+    control.fault(method="GET", path="/zones", kind=kind, count=2, retry_after=3)
+    for _attempt in range(2):
+        response = api.call("GET", "/zones")
+        assert response.status_code == status
+        assert response.json()["success"] is False
+    assert (response.headers.get("Retry-After") == "3") == (kind == "503")
+    assert api.call("GET", "/zones").status_code == 200
+
+
+def test_drop_before_commit_applies_nothing(api, control, zone_id, ec_ca):
+    control.fault(method="POST", path="/hostnames/certificates$", kind="drop_before_commit")
+    with pytest.raises(requests.ConnectionError):
+        api.call("POST", certificates_path(zone_id), json=ec_ca.issue().body())
+    assert api.ok("GET", certificates_path(zone_id)) == []
+    entry = control.requests()[0]
+    assert (entry["method"], entry["path"], entry["status"]) == ("POST", "/client/v4" + certificates_path(zone_id), None)
+
+
+def test_drop_after_commit_applies_the_write(api, control, zone_id, ec_ca):
+    leaf = ec_ca.issue()
+    control.fault(method="POST", path="/hostnames/certificates$", kind="drop_after_commit")
+    with pytest.raises(requests.ConnectionError):
+        api.call("POST", certificates_path(zone_id), json=leaf.body())
+    assert len(api.ok("GET", certificates_path(zone_id))) == 1
+    api.error("POST", certificates_path(zone_id), 400, 1406, json=leaf.body())  # why POST must not be retried blindly
+
+
+def test_drop_after_commit_on_put(api, control, zone_id, ec_ca):
+    cert_id = api.ok("POST", certificates_path(zone_id), json=ec_ca.issue().body())["id"]
+    control.fault(method="PUT", path="/origin_tls_client_auth/hostnames$", kind="drop_after_commit")
+    with pytest.raises(requests.ConnectionError):
+        api.call("PUT", hostnames_path(zone_id), json={"config": [association("app.example.com", cert_id, True)]})
+    assert api.ok("GET", hostnames_path(zone_id, "app.example.com"))["enabled"] is True
+
+
+def test_fault_queue_and_clear(control):
+    queued = control.fault(kind="502", count=3)
+    assert queued == [{"method": "*", "path": ".*", "kind": "502", "count": 3, "retry_after": 1}]
+    assert control.clear_faults() == []
+
+
+@pytest.mark.parametrize("spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("},
+                                  {"kind": "502", "colour": "red"}, []])
+def test_bad_fault_specs_answer_400(emulator, spec):
+    response = requests.post(emulator.control_url + "/faults", json=spec, timeout=5)
+    assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1400
+
+
+# ----- knobs, latency ---------------------------------------------------------------------------------------------
+
+
+def test_config_defaults_and_validation(emulator, control):
+    assert control.config() == {"latency_ms": 0, "activation_seconds": 0, "rate_limit": 1200, "rate_window": 300,
+                                "list_page_size": None, "void_mode": "remove"}
+    for bad in ({"latency_ms": -1}, {"void_mode": "keep"}, {"rate_limit": 0}, {"list_page_size": True}, {"colour": 1}):
+        response = requests.patch(emulator.control_url + "/config", json=bad, timeout=5)
+        assert response.status_code == 400, bad
+    assert control.config()["void_mode"] == "remove"
+    assert emulator.config.update({"void_mode": "null"}) is None and control.config()["void_mode"] == "null"
+
+
+def test_latency_applies_to_api_calls_only(api, control):
+    control.config(latency_ms=150)
+    started = time.monotonic()
+    api.call("GET", "/zones")
+    assert time.monotonic() - started >= 0.15
+    started = time.monotonic()
+    control.config()
+    assert time.monotonic() - started < 0.15
+    assert control.requests()[-1]["ms"] >= 150
+
+
+# ----- request log, reset, state ----------------------------------------------------------------------------------
+
+
+def test_request_log_records_calls_without_secrets(api, control, zone_id, ec_ca):
+    leaf = ec_ca.issue()
+    api.call("GET", "/zones", params={"name": "example.com"})
+    api.call("POST", certificates_path(zone_id), json=leaf.body())
+    api.call("GET", "/nope")
+    log = control.requests()
+    assert [(entry["method"], entry["path"], entry["query"], entry["status"]) for entry in log] == [
+        ("GET", "/client/v4/zones", "name=example.com", 200),
+        ("POST", "/client/v4" + certificates_path(zone_id), "", 200),
+        ("GET", "/client/v4/nope", "", 404),
+    ]
+    assert all(set(entry) == {"method", "path", "query", "status", "ms"} for entry in log)
+    dumped = json.dumps(log)
+    assert "PRIVATE KEY" not in dumped and "emulator-token" not in dumped
+    assert control.clear_requests() == [] and control.requests() == []
+
+
+def test_state_dump_and_reset(api, control, zone_id, ec_ca):
+    cert_id = api.ok("POST", certificates_path(zone_id), json=ec_ca.issue().body())["id"]
+    api.ok("PUT", hostnames_path(zone_id), json={"config": [association("app.example.com", cert_id, True)]})
+    api.ok("PATCH", setting_path(zone_id), json={"value": "on"})
+    control.fault(kind="502")
+    state = control.state()
+    zone = next(zone for zone in state["zones"] if zone["id"] == zone_id)
+    assert [cert["id"] for cert in zone["certificates"]] == [cert_id]
+    assert [assoc["hostname"] for assoc in zone["associations"]] == ["app.example.com"]
+    assert zone["settings"]["tls_client_auth"]["value"] == "on"
+    assert "PRIVATE KEY" not in json.dumps(state)
+    control.reset()
+    assert control.requests() == [] and control.clear_faults() == []
+    assert api.ok("GET", certificates_path(zone_id)) == []
+    assert api.ok("GET", setting_path(zone_id))["value"] == "off"
+
+
+def test_control_routing_errors(emulator):
+    assert requests.get(emulator.control_url + "/nothing", timeout=5).status_code == 404
+    response = requests.get(emulator.control_url + "/reset", timeout=5)
+    assert response.status_code == 405 and response.headers["cf-ray"].endswith("-EMU")

@@ -1,0 +1,249 @@
+"""The emulated Cloudflare API v4 under /client/v4: routing, authentication, rate limit, faults and envelopes."""
+
+import hmac
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote
+
+from . import errors
+from .errors import APIError
+
+API_PREFIX = "/client/v4"
+ZONE_ID = re.compile(r"^[0-9a-f]{32}$")
+CERT_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE)
+UNPAGINATED_PER_PAGE = 50
+ZONES_PER_PAGE = (20, 5, 50)  # default, minimum, maximum
+HOSTNAME_AOP = r"/zones/(?P<zone_id>[^/]+)/origin_tls_client_auth/hostnames"
+
+
+@dataclass
+class Request:
+    """What the HTTP layer hands over: method, path (no query), raw query string, headers, body bytes."""
+
+    method: str
+    path: str
+    query: str = ""
+    headers: object = field(default_factory=dict)
+    body: bytes = b""
+
+    def query_value(self, name):
+        """Last value of a query parameter, or None."""
+        values = parse_qs(self.query, keep_blank_values=True).get(name)
+        return values[-1] if values else None
+
+
+@dataclass
+class Reply:
+    """What the HTTP layer sends: status + JSON payload + extra headers, or nothing at all when drop is set."""
+
+    status: int | None
+    payload: object = None
+    headers: dict = field(default_factory=dict)
+    drop: bool = False
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Accepted credentials: a read-write token, an optional read-only token, and a global key with its email."""
+
+    api_token: str
+    api_key: str
+    api_email: str
+    read_only_token: str | None = None
+
+
+def success(result, result_info=None):
+    """200 with the Cloudflare success envelope."""
+    payload = {"success": True, "errors": [], "messages": [], "result": result}
+    if result_info is not None:
+        payload["result_info"] = result_info
+    return Reply(200, payload)
+
+
+def failure(error):
+    """The Cloudflare failure envelope for an APIError."""
+    payload = {"success": False, "errors": [{"code": error.code, "message": error.message}], "messages": [], "result": None}
+    return Reply(error.http_status, payload, dict(error.headers))
+
+
+def json_body(request):
+    """The request body as JSON; 400 (6007) when it is empty or not JSON."""
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise APIError(400, errors.MALFORMED_JSON, "Malformed JSON in request body") from exc
+
+
+def int_query(request, name, default, minimum=1):
+    """An integer query parameter (>= minimum); 400 when it is not one."""
+    raw = request.query_value(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise errors.invalid_request(f"{name} must be an integer.") from exc
+    if value < minimum:
+        raise errors.invalid_request(f"{name} must be >= {minimum}.")
+    return value
+
+
+def paginate(items, page, per_page):
+    """One page of items plus the result_info describing it."""
+    chunk = items[(page - 1) * per_page:page * per_page]
+    info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": len(items),
+            "total_pages": math.ceil(len(items) / per_page)}
+    return chunk, info
+
+
+def fault_reply(fault):
+    """The answer of a fault that fires instead of the real request."""
+    if fault.kind == "429":
+        return failure(errors.rate_limited(fault.retry_after))
+    if fault.kind == "502":
+        return failure(APIError(502, errors.BAD_GATEWAY, "Bad gateway (emulated fault)"))
+    if fault.kind == "503":
+        return failure(APIError(503, errors.SERVICE_UNAVAILABLE, "Service temporarily unavailable (emulated fault)",
+                                headers={"Retry-After": str(fault.retry_after)}))
+    return Reply(None, drop=True)  # drop_before_commit: nothing was applied, nothing is answered
+
+
+class CloudflareAPI:
+    """Serves one API request at a time (the store is thread-safe); see tests/emulator/README.md."""
+
+    def __init__(self, emulator):
+        self._store = emulator.store
+        self._config = emulator.config
+        self._limiter = emulator.limiter
+        self._faults = emulator.faults
+        self._credentials = emulator.credentials
+        # path regex -> {method: handler}; the first matching path wins
+        self._routes = [
+            (re.compile(r"/zones"), {"GET": self.list_zones}),
+            (re.compile(HOSTNAME_AOP + r"/certificates"), {"GET": self.list_certificates, "POST": self.upload_certificate}),
+            (re.compile(HOSTNAME_AOP + r"/certificates/(?P<certificate_id>[^/]+)"),
+             {"GET": self.get_certificate, "DELETE": self.delete_certificate}),
+            (re.compile(HOSTNAME_AOP), {"PUT": self.put_hostnames}),
+            (re.compile(HOSTNAME_AOP + r"/(?P<hostname>[^/]+)"), {"GET": self.get_hostname}),
+            (re.compile(r"/zones/(?P<zone_id>[^/]+)/settings/(?P<setting_id>[^/]+)"), {"GET": self.get_setting, "PATCH": self.patch_setting}),
+        ]
+
+    def handle(self, request):
+        """Latency, rate limit, faults, then the endpoint itself."""
+        if self._config.latency_ms:
+            time.sleep(self._config.latency_ms / 1000)
+        retry_after = self._limiter.consume()
+        if retry_after is not None:
+            return failure(errors.rate_limited(retry_after))
+        fault = self._faults.take(request.method, request.path)
+        if fault is not None and fault.kind != "drop_after_commit":
+            return fault_reply(fault)
+        try:
+            reply = self._serve(request)
+        except APIError as error:
+            reply = failure(error)
+        reply.drop = fault is not None  # drop_after_commit: the work is done, the answer is lost
+        return reply
+
+    def _serve(self, request):
+        handler, params = self._resolve(request)
+        self._authenticate(request.headers, write=request.method != "GET")
+        zone_id = params.get("zone_id")
+        if zone_id is not None and not ZONE_ID.match(zone_id):
+            raise errors.could_not_route(request.path)
+        return handler(request, **params)
+
+    def _resolve(self, request):
+        if not request.path.startswith(API_PREFIX + "/"):
+            raise errors.no_route()
+        route_path = request.path[len(API_PREFIX):]
+        for pattern, methods in self._routes:
+            match = pattern.fullmatch(route_path)
+            if match is None:
+                continue
+            if request.method not in methods:
+                raise APIError(405, errors.METHOD_NOT_ALLOWED, "Method not allowed", headers={"Allow": ", ".join(methods)})
+            return methods[request.method], match.groupdict()
+        raise errors.no_route()
+
+    def _authenticate(self, headers, write):
+        """Bearer token, or X-Auth-Email + X-Auth-Key; the read-only token may only GET."""
+        creds = self._credentials
+        authorization = headers.get("Authorization")
+        if authorization:
+            scheme, token = authorization.partition(" ")[::2]
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise errors.authentication_error()
+            if hmac.compare_digest(token, creds.api_token):
+                return
+            if creds.read_only_token and hmac.compare_digest(token, creds.read_only_token):
+                if write:
+                    raise errors.authentication_error(403)
+                return
+            raise errors.authentication_error()
+        email, key = headers.get("X-Auth-Email"), headers.get("X-Auth-Key")
+        if email and key and hmac.compare_digest(key, creds.api_key) and email.lower() == creds.api_email.lower():
+            return
+        raise errors.authentication_error()
+
+    # ----- endpoints ----------------------------------------------------------------------------------------
+
+    def list_zones(self, request):
+        """GET /zones[?name=][&page=][&per_page=] (per_page clamped to 5..50)."""
+        default, lowest, highest = ZONES_PER_PAGE
+        per_page = min(max(int_query(request, "per_page", default), lowest), highest)
+        zones = self._store.list_zones(request.query_value("name"))
+        return success(*paginate(zones, int_query(request, "page", 1), per_page))
+
+    def list_certificates(self, request, zone_id):
+        """GET hostname certificates: one page, unless list_page_size forces pagination."""
+        certificates = self._store.list_certificates(zone_id)
+        per_page = self._config.list_page_size or UNPAGINATED_PER_PAGE
+        return success(*paginate(certificates, int_query(request, "page", 1), per_page))
+
+    def upload_certificate(self, request, zone_id):
+        """POST {certificate, private_key}."""
+        return success(self._store.upload_certificate(zone_id, json_body(request)))
+
+    def get_certificate(self, request, zone_id, certificate_id):
+        """GET one certificate."""
+        self._check_certificate_id(request, certificate_id)
+        return success(self._store.get_certificate(zone_id, certificate_id))
+
+    def delete_certificate(self, request, zone_id, certificate_id):
+        """DELETE one certificate (any body is ignored: the SDKs send none)."""
+        self._check_certificate_id(request, certificate_id)
+        return success(self._store.delete_certificate(zone_id, certificate_id))
+
+    def put_hostnames(self, request, zone_id):
+        """PUT {config: [{hostname, cert_id, enabled}]}."""
+        return success(self._store.put_associations(zone_id, json_body(request)))
+
+    def get_hostname(self, request, zone_id, hostname):
+        """GET one hostname association."""
+        del request
+        return success(self._store.get_association(zone_id, unquote(hostname)))
+
+    def get_setting(self, request, zone_id, setting_id):
+        """GET /settings/tls_client_auth (no other setting is emulated)."""
+        self._check_setting_id(request, setting_id)
+        return success(self._store.get_setting(zone_id))
+
+    def patch_setting(self, request, zone_id, setting_id):
+        """PATCH /settings/tls_client_auth {value: on|off}."""
+        self._check_setting_id(request, setting_id)
+        return success(self._store.patch_setting(zone_id, json_body(request)))
+
+    @staticmethod
+    def _check_certificate_id(request, certificate_id):
+        if not CERT_ID.match(certificate_id):
+            raise errors.could_not_route(request.path)
+
+    @staticmethod
+    def _check_setting_id(request, setting_id):
+        if setting_id != "tls_client_auth":
+            raise errors.could_not_route(request.path)
