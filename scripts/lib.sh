@@ -45,6 +45,17 @@ ansible_core_for() {
   esac
 }
 
+# requirement_files FILE... -> the files and, recursively, those they include with "-r" (relative to each file).
+requirement_files() {
+  local file included
+  for file in "$@"; do
+    echo "$file"
+    for included in $(sed -n 's/^-r[[:space:]]*//p' "$file"); do
+      requirement_files "$(dirname "$file")/$included"
+    done
+  done
+}
+
 # make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements; reuses it when
 # the inputs did not change (a stamp holds their checksum).
 make_venv() {
@@ -52,7 +63,7 @@ make_venv() {
   local venv="$VENV_ROOT/$name" version core stamp
   version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   core="$(ansible_core_for "$version")"
-  stamp="$(cat "$@" | sha256sum | cut -c1-16)-$version-$core"
+  stamp="$(requirement_files "$@" | xargs cat | sha256sum | cut -c1-16)-$version-$core"
   if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$stamp" ]; then
     echo "$venv"; return 0
   fi

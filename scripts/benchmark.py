@@ -1,0 +1,144 @@
+"""Benchmark: hostname_aop (one PUT for all hostnames, reads a few at a time) against one-hostname-per-call.
+
+Run through `bash scripts/benchmark.sh [--hostnames N] [--latency-ms MS]`. It starts the emulator with an added
+latency per API call (a stand-in for the round trip to Cloudflare), uploads one certificate, then measures:
+  aop.cloudflare  - ansible-playbook running aop.cloudflare.hostname_aop for N hostnames: first run, then a second run
+  per-hostname    - the shape Terraform gives (one resource per hostname): for each hostname, read it, then PUT it alone
+and prints API calls, writes, seconds and ratios. The playbook figures include ansible-playbook's own start-up.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+
+from make_demo_pki import write_demo_pki  # noqa: E402  pylint: disable=wrong-import-position
+
+PLAYBOOK = """
+- name: Benchmark hostname_aop
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Associate the hostnames
+      aop.cloudflare.hostname_aop:
+        base_url: "{{ base_url }}"
+        api_token: "{{ api_token }}"
+        zone_id: "{{ zone_id }}"
+        hostnames: "{{ hostnames }}"
+        cert_id: "{{ cert_id }}"
+"""
+
+
+class Emulator(object):
+    """The emulator as a subprocess, with its request log."""
+
+    def __init__(self, latency_ms):
+        self.process = subprocess.Popen(
+            [sys.executable, os.path.join(REPO, 'tests', 'emulator', 'server.py'), '--port', '0', '--zone', 'example.com',
+             '--latency-ms', str(latency_ms), '--activation-seconds', '0', '--rate-limit', '1000000'],
+            stdout=subprocess.PIPE, text=True)
+        self.info = json.loads(self.process.stdout.readline())
+        self.zone_id = self.info['zones']['example.com']
+        self.headers = {'Authorization': 'Bearer %s' % self.info['api_token']}
+
+    def calls(self):
+        log = requests.get(self.info['control_url'] + '/requests', timeout=10).json()
+        entries = log['result'] if isinstance(log, dict) else log
+        return len(entries), sum(1 for entry in entries if entry['method'] != 'GET')
+
+    def clear_log(self):
+        requests.delete(self.info['control_url'] + '/requests', timeout=10)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def upload_certificate(emulator, pki_dir):
+    with open(os.path.join(pki_dir, 'client.crt')) as cert, open(os.path.join(pki_dir, 'client.key')) as key:
+        body = {'certificate': cert.read(), 'private_key': key.read()}
+    url = '%s/zones/%s/origin_tls_client_auth/hostnames/certificates' % (emulator.info['base_url'], emulator.zone_id)
+    return requests.post(url, json=body, headers=emulator.headers, timeout=30).json()['result']['id']
+
+
+def run_playbook(emulator, workdir, hostnames, cert_id):
+    playbook = os.path.join(workdir, 'bench.yml')
+    with open(playbook, 'w') as handle:
+        handle.write(PLAYBOOK)
+    extra = {'base_url': emulator.info['base_url'], 'api_token': emulator.info['api_token'],
+             'zone_id': emulator.zone_id, 'hostnames': hostnames, 'cert_id': cert_id}
+    start = time.time()
+    subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook, '-e', json.dumps(extra),
+                    '-e', 'ansible_python_interpreter=%s' % sys.executable], check=True, stdout=subprocess.DEVNULL)
+    return time.time() - start
+
+
+def run_per_hostname(emulator, hostnames, cert_id):
+    """One resource per hostname: refresh (GET) then, when it differs, a PUT of that hostname alone."""
+    session = requests.Session()
+    session.headers.update(emulator.headers)
+    base = '%s/zones/%s/origin_tls_client_auth/hostnames' % (emulator.info['base_url'], emulator.zone_id)
+    start = time.time()
+    for hostname in hostnames:
+        current = session.get('%s/%s' % (base, hostname), timeout=30)
+        result = current.json().get('result') or {}
+        if current.status_code == 404 or result.get('cert_id') != cert_id or result.get('enabled') is not True:
+            session.put(base, json={'config': [{'hostname': hostname, 'cert_id': cert_id, 'enabled': True}]}, timeout=30)
+    return time.time() - start
+
+
+def measure(emulator, action):
+    emulator.clear_log()
+    seconds = action()
+    calls, writes = emulator.calls()
+    return {'calls': calls, 'writes': writes, 'seconds': seconds}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--hostnames', type=int, default=100)
+    parser.add_argument('--latency-ms', type=int, default=50)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        write_demo_pki(workdir, ['client'])
+        for label, runner in (('aop.cloudflare', 'playbook'), ('per-hostname', 'loop')):
+            emulator = Emulator(args.latency_ms)
+            try:
+                cert_id = upload_certificate(emulator, workdir)
+                hostnames = ['host%04d.example.com' % index for index in range(args.hostnames)]
+                if runner == 'playbook':
+                    def action():
+                        return run_playbook(emulator, workdir, hostnames, cert_id)
+                else:
+                    def action():
+                        return run_per_hostname(emulator, hostnames, cert_id)
+                rows.append(dict(measure(emulator, action), scenario=label, run='first'))
+                rows.append(dict(measure(emulator, action), scenario=label, run='second'))
+            finally:
+                emulator.stop()
+
+    print('hostnames=%d latency_ms=%d (per API call, added by the emulator)' % (args.hostnames, args.latency_ms))
+    print('%-16s %-7s %7s %7s %9s' % ('scenario', 'run', 'calls', 'writes', 'seconds'))
+    for row in rows:
+        print('%-16s %-7s %7d %7d %9.2f' % (row['scenario'], row['run'], row['calls'], row['writes'], row['seconds']))
+    ours = dict((row['run'], row) for row in rows if row['scenario'] == 'aop.cloudflare')
+    theirs = dict((row['run'], row) for row in rows if row['scenario'] == 'per-hostname')
+    for run in ('first', 'second'):
+        print('%s run: per-hostname/aop.cloudflare = %.1fx calls, %.1fx writes, %.1fx seconds' % (
+            run, theirs[run]['calls'] / float(ours[run]['calls']),
+            theirs[run]['writes'] / float(max(ours[run]['writes'], 1)),
+            theirs[run]['seconds'] / ours[run]['seconds']))
+
+
+if __name__ == '__main__':
+    main()
