@@ -36,6 +36,7 @@ STATUS_HINTS = {
     401: 'the credentials were refused: check api_token, or api_key with api_email',
     403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and '
          '"Zone Settings: Edit" on this zone',
+    404: 'not found: check zone_id (or zone) and the ids given, and that the API token may read this zone',
     429: 'Cloudflare\'s rate limit (1,200 calls per 5 minutes) was exceeded: wait 5 minutes and run again',
 }
 
@@ -149,6 +150,8 @@ class CloudflareClient(object):
                 delay = _retry_after_seconds(response)
             if delay is None:
                 delay = BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
+            # This wait also covers the rate-limit pause the same answer asked for: wait once, the longer of the two.
+            delay, self._pause = max(delay, self._pause), 0.0
             self.sleep(min(delay, MAX_DELAY_SECONDS))
 
     def _send(self, method, path, params, body):
@@ -167,12 +170,12 @@ class CloudflareClient(object):
             payload = response.json()
         except ValueError:
             payload = None
+        retried = ' after %d attempts' % attempt if attempt > 1 else ''
         if not isinstance(payload, dict):
             raise CloudflareError(
-                '%s %s: HTTP %s with a body that is not a Cloudflare API response' % (method, path, response.status_code),
+                '%s %s%s: HTTP %s with a body that is not a Cloudflare API response' % (method, path, retried, response.status_code),
                 method=method, path=path, status=response.status_code, cf_ray=cf_ray)
         if response.status_code >= 400 or payload.get('success') is False:
-            retried = ' after %d attempts' % attempt if attempt > 1 else ''
             hint = STATUS_HINTS.get(response.status_code)
             raise CloudflareError(
                 '%s %s failed%s: HTTP %s%s' % (method, path, retried, response.status_code, ' (%s)' % hint if hint else ''),

@@ -1,0 +1,356 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The HTTP client: auth, envelope, errors, retries, rate-limit pacing, pagination and zone lookup."""
+
+import email.utils
+import time
+
+import pytest
+import requests
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
+    API_TOKEN,
+    BASE_URL,
+    CF_RAY,
+    TLS_CLIENT_AUTH,
+    ZONE_ID,
+    ZONE_NAME,
+    fail,
+    ok,
+    page,
+    text,
+)
+
+SETTING = {'id': 'tls_client_auth', 'value': 'on', 'editable': True, 'modified_on': None}
+CERTS_PATH = '/zones/%s/origin_tls_client_auth/hostnames/certificates' % ZONE_ID
+
+
+@pytest.fixture
+def slept():
+    return []
+
+
+@pytest.fixture
+def client(cloudflare, slept):  # pylint: disable=unused-argument
+    return CloudflareClient(api_token=API_TOKEN, sleep=slept.append)
+
+
+# --- auth and envelope -----------------------------------------------------------------------------------------
+
+def test_an_api_token_is_sent_as_a_bearer_token(cloudflare, client):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+
+    assert client.get(TLS_CLIENT_AUTH) == SETTING
+
+    headers = cloudflare.calls[0].headers
+    assert headers['Authorization'] == 'Bearer ' + API_TOKEN
+    assert 'X-Auth-Key' not in headers
+    assert headers['User-Agent'] == 'aop.cloudflare-ansible'
+
+
+def test_a_global_api_key_is_sent_with_its_email(cloudflare):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+
+    CloudflareClient(api_key='global-key', api_email='ops@example.com', sleep=[].append).get(TLS_CLIENT_AUTH)
+
+    headers = cloudflare.calls[0].headers
+    assert (headers['X-Auth-Key'], headers['X-Auth-Email']) == ('global-key', 'ops@example.com')
+    assert 'Authorization' not in headers
+
+
+@pytest.mark.parametrize('credentials', [{}, {'api_key': 'global-key'}, {'api_email': 'ops@example.com'}])
+def test_incomplete_credentials_are_refused_before_any_call(cloudflare, credentials):
+    with pytest.raises(ValueError, match='Set api_token .*or both api_key and api_email'):
+        CloudflareClient(**credentials)
+    assert cloudflare.calls == []
+
+
+def test_base_url_may_end_with_a_slash(cloudflare):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+
+    CloudflareClient(api_token=API_TOKEN, base_url=BASE_URL + '/', sleep=[].append).get(TLS_CLIENT_AUTH)
+
+    assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH]
+
+
+def test_request_returns_result_and_result_info(cloudflare, client):
+    info = {'page': 1, 'per_page': 20, 'count': 0, 'total_count': 0}
+    cloudflare.route('GET', CERTS_PATH, ok([], info))
+
+    assert client.request('GET', CERTS_PATH) == ([], info)
+
+
+def test_writes_send_their_body_as_json(cloudflare, client):
+    cloudflare.route('PATCH', TLS_CLIENT_AUTH, ok(SETTING))
+
+    client.request('PATCH', TLS_CLIENT_AUTH, body={'value': 'on'})
+
+    assert cloudflare.writes == [('PATCH ' + TLS_CLIENT_AUTH, {'value': 'on'})]
+    assert cloudflare.calls[0].headers['Content-Type'] == 'application/json'
+
+
+# --- errors ----------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('status, code, message, hint', [
+    (401, 10000, 'Authentication error', 'the credentials were refused: check api_token'),
+    (403, 9109, 'Unauthorized to access requested resource', 'the API token needs "SSL and Certificates: Edit"'),
+    (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?', 'check zone_id'),
+])
+def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, status, code, message, hint):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(status, (code, message)))
+
+    with pytest.raises(CloudflareError) as error:
+        client.get(TLS_CLIENT_AUTH)
+
+    text_ = str(error.value)
+    assert text_.startswith('GET %s failed: HTTP %d (' % (TLS_CLIENT_AUTH, status))
+    assert hint in text_
+    assert 'Cloudflare error %d: %s' % (code, message) in text_
+    assert text_.endswith('cf-ray ' + CF_RAY)
+    assert error.value.codes == [code]
+    assert error.value.to_dict() == {'method': 'GET', 'path': TLS_CLIENT_AUTH, 'status': status,
+                                     'errors': [{'code': code, 'message': message}], 'cf_ray': CF_RAY}
+    assert API_TOKEN not in text_ and API_TOKEN not in repr(error.value.to_dict())
+    assert len(cloudflare.calls) == 1, 'a client error is not retried'
+
+
+def test_success_false_is_an_error_even_with_http_200(cloudflare, client):
+    cloudflare.route('PATCH', TLS_CLIENT_AUTH, fail(200, (1015, 'Unsupported plan')))
+
+    with pytest.raises(CloudflareError, match='HTTP 200; Cloudflare error 1015: Unsupported plan') as error:
+        client.request('PATCH', TLS_CLIENT_AUTH, body={'value': 'on'})
+    assert error.value.has_code(1015)
+
+
+def test_a_body_that_is_not_an_api_response_is_reported_with_status_and_cf_ray(cloudflare, client):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, text(400, '<html>Bad request</html>'))
+
+    with pytest.raises(CloudflareError) as error:
+        client.get(TLS_CLIENT_AUTH)
+
+    assert str(error.value) == ('GET %s: HTTP 400 with a body that is not a Cloudflare API response; cf-ray %s'
+                                % (TLS_CLIENT_AUTH, CF_RAY))
+
+
+# --- retries ---------------------------------------------------------------------------------------------------
+
+def test_429_waits_what_retry_after_says_then_retries(cloudflare, client, slept):
+    # Cloudflare's 429 also says the budget is spent; the wait must not be taken twice.
+    blocked = fail(429, (10000, 'Rate limited'), headers={'Retry-After': '17', 'Ratelimit': '"default";r=0;t=17'})
+    cloudflare.route('GET', TLS_CLIENT_AUTH, blocked, ok(SETTING))
+
+    assert client.get(TLS_CLIENT_AUTH) == SETTING
+
+    assert slept == [17.0]
+    assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH] * 2
+
+
+def test_retry_after_as_an_http_date(cloudflare, client, slept):
+    when = email.utils.formatdate(time.time() + 30, usegmt=True)
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': when}), ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+
+    assert len(slept) == 1 and 27 <= slept[0] <= 30
+
+
+def test_retry_after_is_capped_at_a_minute(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': '300'}), ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == [60.0]
+
+
+@pytest.mark.parametrize('status', [502, 503, 504])
+def test_a_gateway_error_is_retried_after_a_backoff(cloudflare, client, slept, status):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, text(status, '<html>%d</html>' % status), ok(SETTING))
+
+    assert client.get(TLS_CLIENT_AUTH) == SETTING
+
+    assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH] * 2
+    assert len(slept) == 1 and 1.0 <= slept[0] <= 1.25
+
+
+@pytest.mark.parametrize('status', [400, 500])
+def test_other_errors_are_not_retried(cloudflare, client, slept, status):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(status, (1000, 'Nope')), ok(SETTING))
+
+    with pytest.raises(CloudflareError):
+        client.get(TLS_CLIENT_AUTH)
+    assert len(cloudflare.calls) == 1 and slept == []
+
+
+@pytest.mark.parametrize('method', ['PUT', 'PATCH', 'DELETE'])
+def test_idempotent_writes_are_retried(cloudflare, client, method):
+    cloudflare.route(method, TLS_CLIENT_AUTH, fail(503, (10001, 'Service unavailable')), ok(SETTING))
+
+    client.request(method, TLS_CLIENT_AUTH, body={'value': 'on'})
+
+    assert cloudflare.writes == [('%s %s' % (method, TLS_CLIENT_AUTH), {'value': 'on'})] * 2
+
+
+def test_exhausted_retries_say_how_many_attempts_were_made(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(503, (10001, 'Service unavailable')))
+
+    with pytest.raises(CloudflareError) as error:
+        client.get(TLS_CLIENT_AUTH)
+
+    assert len(cloudflare.calls) == 6
+    assert str(error.value) == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; '
+                                'cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY))
+    # Exponential backoff with up to 25 % jitter: 1, 2, 4, 8, 16 seconds.
+    assert len(slept) == 5
+    assert all(base <= seconds <= base * 1.25 for base, seconds in zip([1, 2, 4, 8, 16], slept))
+
+
+def test_exhausted_retries_on_a_proxy_page_say_how_many_attempts_were_made(cloudflare, client):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, text(502, '<html>Bad gateway</html>'))
+
+    with pytest.raises(CloudflareError) as error:
+        client.get(TLS_CLIENT_AUTH)
+
+    assert len(cloudflare.calls) == 6
+    assert 'after 6 attempts' in str(error.value)
+    assert 'HTTP 502' in str(error.value)
+
+
+def test_connection_errors_are_retried_then_reported(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, requests.ConnectionError('connection reset'))
+
+    with pytest.raises(CloudflareError) as error:
+        client.get(TLS_CLIENT_AUTH)
+
+    assert len(cloudflare.calls) == 6 and len(slept) == 5
+    assert str(error.value) == 'GET %s: no response from %s after 6 attempt(s) (ConnectionError)' % (TLS_CLIENT_AUTH, BASE_URL)
+    assert error.value.status is None
+
+
+def test_a_connection_error_then_success(cloudflare, client):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, requests.Timeout('read timed out'), ok(SETTING))
+
+    assert client.get(TLS_CLIENT_AUTH) == SETTING
+    assert len(cloudflare.calls) == 2
+
+
+@pytest.mark.parametrize('reply, expected', [
+    (text(502, '<html>Bad gateway</html>'), 'POST %s: HTTP 502 with a body that is not a Cloudflare API response' % CERTS_PATH),
+    (requests.ConnectionError('reset'), 'POST %s: no response from %s after 1 attempt(s)' % (CERTS_PATH, BASE_URL)),
+])
+def test_a_post_is_never_retried(cloudflare, client, slept, reply, expected):
+    cloudflare.route('POST', CERTS_PATH, reply, ok({'id': 'x'}))
+
+    with pytest.raises(CloudflareError) as error:
+        client.request('POST', CERTS_PATH, body={'certificate': 'c', 'private_key': 'secret-key-text'})
+
+    assert cloudflare.sent == ['POST ' + CERTS_PATH]
+    assert slept == []
+    assert str(error.value).startswith(expected)
+    assert 'secret-key-text' not in str(error.value) and 'secret-key-text' not in repr(error.value.to_dict())
+
+
+# --- rate-limit pacing -----------------------------------------------------------------------------------------
+
+def test_a_spent_rate_limit_budget_pauses_before_the_next_call(cloudflare):
+    events = []
+    client = CloudflareClient(api_token=API_TOKEN, sleep=lambda seconds: events.append((seconds, len(cloudflare.calls))))
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=0;t=7'}), ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+    assert events == [], 'no pause is taken until there is a next call'
+    client.get(TLS_CLIENT_AUTH)
+    client.get(TLS_CLIENT_AUTH)
+
+    assert events == [(7.0, 1)], 'one 7 s pause, after the first call and before the second'
+
+
+def test_a_retry_waits_once_for_the_longer_of_backoff_and_rate_limit_pause(cloudflare, client, slept):
+    busy = fail(503, (10001, 'Service unavailable'), headers={'Ratelimit': '"default";r=0;t=7'})
+    cloudflare.route('GET', TLS_CLIENT_AUTH, busy, ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == [7.0]
+
+
+def test_a_budget_with_calls_left_does_not_pause(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=3;t=7'}))
+
+    client.get(TLS_CLIENT_AUTH)
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == []
+
+
+# --- pagination and zone lookup --------------------------------------------------------------------------------
+
+def test_get_all_follows_three_pages(cloudflare, client):
+    cloudflare.route('GET', CERTS_PATH + '?per=x', ok([]))  # never used: the query must match exactly
+    cloudflare.route('GET', CERTS_PATH, page([{'id': '1'}, {'id': '2'}], 1, 3))
+    cloudflare.route('GET', CERTS_PATH + '?page=2', page([{'id': '3'}, {'id': '4'}], 2, 3))
+    cloudflare.route('GET', CERTS_PATH + '?page=3', page([{'id': '5'}], 3, 3, per_page=2))
+
+    assert [item['id'] for item in client.get_all(CERTS_PATH)] == ['1', '2', '3', '4', '5']
+    assert cloudflare.sent == ['GET ' + CERTS_PATH, 'GET %s?page=2' % CERTS_PATH, 'GET %s?page=3' % CERTS_PATH]
+
+
+def test_get_all_counts_pages_from_total_count_when_total_pages_is_missing(cloudflare, client):
+    def counted(items, number):
+        return ok(items, {'page': number, 'per_page': 2, 'count': len(items), 'total_count': 5})
+    cloudflare.route('GET', CERTS_PATH, counted([{'id': '1'}, {'id': '2'}], 1))
+    cloudflare.route('GET', CERTS_PATH + '?page=2', counted([{'id': '3'}, {'id': '4'}], 2))
+    cloudflare.route('GET', CERTS_PATH + '?page=3', counted([{'id': '5'}], 3))
+
+    assert len(client.get_all(CERTS_PATH)) == 5
+    assert len(cloudflare.calls) == 3
+
+
+def test_get_all_reads_one_page_when_there_is_no_result_info(cloudflare, client):
+    cloudflare.route('GET', CERTS_PATH, ok([{'id': '1'}]))
+
+    assert client.get_all(CERTS_PATH) == [{'id': '1'}]
+    assert len(cloudflare.calls) == 1
+
+
+def test_get_all_stops_at_an_empty_page(cloudflare, client):
+    cloudflare.route('GET', CERTS_PATH, page([{'id': '1'}], 1, 5))
+    cloudflare.route('GET', CERTS_PATH + '?page=2', page([], 2, 5))
+
+    assert client.get_all(CERTS_PATH) == [{'id': '1'}]
+    assert len(cloudflare.calls) == 2
+
+
+def test_zone_lookup_follows_pages_and_keeps_the_exact_name(cloudflare, client):
+    cloudflare.route('GET', '/zones?name=example.com', page([{'id': 'a' * 32, 'name': 'sub.example.com'}], 1, 3))
+    cloudflare.route('GET', '/zones?name=example.com&page=2', page([{'id': 'b' * 32, 'name': 'example.com.au'}], 2, 3))
+    cloudflare.route('GET', '/zones?name=example.com&page=3', page([{'id': ZONE_ID, 'name': ZONE_NAME}], 3, 3))
+
+    assert client.zone_id(ZONE_NAME) == ZONE_ID
+    assert cloudflare.sent == ['GET /zones?name=example.com', 'GET /zones?name=example.com&page=2',
+                               'GET /zones?name=example.com&page=3']
+
+
+def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
+    cloudflare.route('GET', '/zones', ok([], {'page': 1, 'per_page': 20, 'count': 0, 'total_count': 0, 'total_pages': 0}))
+
+    with pytest.raises(CloudflareError) as error:
+        client.zone_id('missing.example')
+
+    assert str(error.value).startswith("zone 'missing.example' was not found (0 matches)")
+    assert 'give zone_id instead' in str(error.value)
+    assert cloudflare.sent == ['GET /zones?name=missing.example']
+
+
+def test_every_attempt_is_recorded_and_writes_are_told_apart(cloudflare, client):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, text(503, 'busy'), ok(SETTING))
+    cloudflare.route('PATCH', TLS_CLIENT_AUTH, ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+    client.request('PATCH', TLS_CLIENT_AUTH, body={'value': 'on'})
+
+    assert client.calls == [('GET', TLS_CLIENT_AUTH), ('GET', TLS_CLIENT_AUTH), ('PATCH', TLS_CLIENT_AUTH)]
+    assert client.write_calls == [('PATCH', TLS_CLIENT_AUTH)]

@@ -1,0 +1,303 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""hostname_aop: one read per declared hostname, then one PUT holding only the hostnames that differ."""
+
+import collections
+
+import pytest
+
+from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
+    API_TOKEN,
+    CERT_ID,
+    CF_RAY,
+    HOSTNAMES,
+    OTHER_CERT_ID,
+    ZONE_ID,
+    association,
+    fail,
+    not_found,
+    ok,
+    text,
+)
+
+APP, API = 'app.example.com', 'api.example.com'
+ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
+# What a user may rely on being predicted exactly in check mode (and status 'active' for what is enabled and awaited).
+MANAGED = ('hostname', 'state', 'cert_id', 'enabled')
+SHOWN = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature',
+         'expires_on', 'created_at', 'updated_at')
+
+
+def one(hostname):
+    return '%s/%s' % (HOSTNAMES, hostname)
+
+
+def read(*hostnames):
+    return ['GET ' + one(hostname) for hostname in hostnames]
+
+
+def put(*config):
+    return ('PUT ' + HOSTNAMES, {'config': [dict(zip(('hostname', 'cert_id', 'enabled'), item)) for item in config]})
+
+
+def shown(item, hostname=None):
+    """The returned form of an association: its documented fields; only hostname and state when it is absent."""
+    if item is None or item.get('enabled') is None:
+        return dict(dict.fromkeys(SHOWN), hostname=hostname or item['hostname'], state='absent')
+    return dict(dict((field, item.get(field)) for field in SHOWN), state='enabled' if item['enabled'] else 'disabled')
+
+
+def managed(hostnames):
+    return [dict((field, item[field]) for field in MANAGED) for item in hostnames]
+
+
+@pytest.fixture
+def serial_reads(monkeypatch):
+    """One read at a time, so that the order of the reads is exact too."""
+    monkeypatch.setattr(hostname_aop, 'READ_WORKERS', 1)
+
+
+# --- enable, move, disable, void -------------------------------------------------------------------------------
+
+@pytest.mark.usefixtures('serial_reads')
+def test_enable_new_hostnames_in_one_put_then_wait_until_active(cloudflare, run_module, sleeps):
+    cloudflare.route('GET', one(APP), not_found(), ok(association(APP, status='pending_deployment')),
+                     ok(association(APP, status='active')))
+    cloudflare.route('GET', one(API), not_found())
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP, status='initializing'), association(API, status='active')]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID))
+
+    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES] + read(APP, APP)
+    assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, True))]
+    assert sleeps == [1.0]
+    assert result['changed'] is True
+    assert result['hostnames'] == [shown(association(APP)), shown(association(API))]
+    assert result['released_cert_ids'] == []
+    assert result['zone_id'] == ZONE_ID
+    result.assert_no_secret()
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_hostnames_already_as_declared_are_only_read(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    cloudflare.route('GET', one(API), ok(association(API, enabled=False)))
+
+    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID},
+                                                         {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'}]), diff=True)
+
+    assert cloudflare.sent == read(APP, API)
+    assert result['changed'] is False
+    assert result['hostnames'] == [shown(association(APP)), shown(association(API, enabled=False))]
+    assert result['diff'] == {'before': {}, 'after': {}}
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_hostname_moved_to_another_certificate_releases_the_old_one(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), ok(association(APP, cert_id=OTHER_CERT_ID)))
+    cloudflare.route('GET', one(API), ok(association(API)))
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP)]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID), diff=True)
+
+    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.writes == [put((APP, CERT_ID, True))]
+    assert result['changed'] is True
+    assert result['released_cert_ids'] == [OTHER_CERT_ID]
+    assert result['diff'] == {'before': {APP: {'state': 'enabled', 'cert_id': OTHER_CERT_ID}},
+                              'after': {APP: {'state': 'enabled', 'cert_id': CERT_ID}}}
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_disable_keeps_the_association_and_does_not_wait(cloudflare, run_module, sleeps):
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP, enabled=False, status='pending_deployment')]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID, state='disabled'))
+
+    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.writes == [put((APP, CERT_ID, False))]
+    assert sleeps == []
+    assert result['hostnames'][0]['state'] == 'disabled'
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_remove_voids_with_enabled_null_and_the_current_cert_id(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    cloudflare.route('GET', one(API), not_found())
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP, enabled=None)]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], state='absent'), diff=True)
+
+    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.writes == [put((APP, CERT_ID, None))]
+    assert 'enabled' in cloudflare.calls[-1].body['config'][0], 'null is sent, not left out'
+    assert result['changed'] is True
+    assert result['hostnames'] == [shown(None, APP), shown(None, API)]
+    assert result['released_cert_ids'] == [CERT_ID]
+    assert result['diff'] == {'before': {APP: {'state': 'enabled', 'cert_id': CERT_ID}}, 'after': {APP: {'state': 'absent'}}}
+
+
+@pytest.mark.usefixtures('serial_reads')
+@pytest.mark.parametrize('answer', [not_found(), fail(400, (1553, 'Hostname not found')), ok(association(APP, enabled=None))],
+                         ids=['404', '1553', 'already-void'])
+def test_remove_when_already_absent_changes_nothing(cloudflare, run_module, answer):
+    cloudflare.route('GET', one(APP), answer)
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], state='absent'))
+
+    assert cloudflare.sent == read(APP)
+    assert result['changed'] is False and result['hostnames'] == [shown(None, APP)]
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_hostname_the_put_answer_leaves_out_is_read_back(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), not_found(), ok(association(APP)))
+    cloudflare.route('PUT', HOSTNAMES, ok([]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES] + read(APP)
+    assert result['hostnames'] == [shown(association(APP))]
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_deployment_that_timed_out_is_a_failure(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), not_found(), ok(association(APP, status='deployment_timed_out')))
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP, status='initializing')]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES] + read(APP)
+    assert result.failed
+    assert result['msg'].startswith('Cloudflare reports deployment_timed_out for hostname %s' % APP)
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_put_is_retried_on_a_gateway_error(cloudflare, run_module, sleeps):
+    cloudflare.route('GET', one(APP), not_found())
+    cloudflare.route('PUT', HOSTNAMES, text(502, '<html>502</html>'), ok([association(APP)]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.writes == [put((APP, CERT_ID, True))] * 2
+    assert len(sleeps) == 1
+    assert result['changed'] is True
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_deleted_certificate_is_reported(cloudflare, run_module):
+    refusal = fail(400, (1415, 'Certificate ID in request is either invalid or the certificate has been deleted'))
+    cloudflare.route('GET', one(APP), not_found())
+    cloudflare.route('PUT', HOSTNAMES, refusal)
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES]
+    assert result.failed and 'Cloudflare error 1415' in result['msg'] and result['msg'].endswith('cf-ray ' + CF_RAY)
+    assert result['api_error']['method'] == 'PUT'
+    result.assert_no_secret()
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_read_refused_for_permissions_is_a_failure_not_an_absence(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), fail(403, (10000, 'Authentication error')))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.writes == []
+    assert result.failed and 'HTTP 403' in result['msg'] and result['api_error']['status'] == 403
+
+
+def test_reads_run_in_parallel_and_the_write_is_exact(cloudflare, run_module):
+    names = ['host%02d.example.com' % number for number in range(12)]
+    for name in names:
+        cloudflare.route('GET', one(name), ok(association(name, cert_id=OTHER_CERT_ID)) if name.endswith(('0.example.com', '5.example.com'))
+                         else not_found())
+    cloudflare.route('PUT', HOSTNAMES, ok([association(name) for name in names]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=names, cert_id=CERT_ID))
+
+    reads = [call for call in cloudflare.sent if call.startswith('GET ')]
+    assert collections.Counter(reads) == collections.Counter(read(*names))
+    assert cloudflare.sent[len(names):] == ['PUT ' + HOSTNAMES]
+    assert cloudflare.writes == [put(*[(name, CERT_ID, True) for name in names])], 'declared order, every hostname once'
+    assert [item['hostname'] for item in result['hostnames']] == names
+    assert result['released_cert_ids'] == [OTHER_CERT_ID]
+
+
+# --- check mode ------------------------------------------------------------------------------------------------
+
+@pytest.mark.usefixtures('serial_reads')
+def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
+    config = [
+        {'hostname': APP, 'cert_id': CERT_ID},                          # moves from the other certificate
+        {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'},     # new, disabled
+        {'hostname': 'new.example.com', 'cert_id': CERT_ID},            # new, enabled
+        {'hostname': 'old.example.com', 'state': 'absent'},             # voided
+        {'hostname': 'same.example.com', 'cert_id': CERT_ID},           # unchanged
+    ]
+    moving = ok(association(APP, cert_id=OTHER_CERT_ID))
+    cloudflare.route('GET', one(APP), moving, moving, ok(association(APP, status='active')))
+    cloudflare.route('GET', one(API), not_found())
+    cloudflare.route('GET', one('new.example.com'), not_found(), not_found(), ok(association('new.example.com')))
+    cloudflare.route('GET', one('old.example.com'), ok(association('old.example.com', cert_id=OTHER_CERT_ID)))
+    cloudflare.route('GET', one('same.example.com'), ok(association('same.example.com')))
+    cloudflare.route('PUT', HOSTNAMES, ok([
+        association(APP, status='pending_deployment'),
+        association(API, enabled=False, status='pending_deployment'),
+        association('new.example.com', status='initializing'),
+        association('old.example.com', cert_id=OTHER_CERT_ID, enabled=None, status='pending_deletion'),
+    ]))
+
+    predicted = run_module(hostname_aop, dict(ARGS, config=config), check_mode=True, diff=True)
+    assert cloudflare.writes == []
+    assert cloudflare.sent == read(APP, API, 'new.example.com', 'old.example.com', 'same.example.com')
+    real = run_module(hostname_aop, dict(ARGS, config=config), diff=True)
+
+    assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, False), ('new.example.com', CERT_ID, True),
+                                     ('old.example.com', OTHER_CERT_ID, None))]
+    assert predicted['changed'] is real['changed'] is True
+    assert managed(predicted['hostnames']) == managed(real['hostnames'])
+    enabled = [item['hostname'] for item in real['hostnames'] if item['state'] == 'enabled']
+    assert enabled == [APP, 'new.example.com', 'same.example.com']
+    assert [item['status'] for item in predicted['hostnames'] + real['hostnames'] if item['hostname'] in enabled] == ['active'] * 6
+    assert predicted['released_cert_ids'] == real['released_cert_ids'] == [OTHER_CERT_ID]
+    assert predicted['diff'] == real['diff']
+    assert sorted(predicted['diff']['after']) == [API, APP, 'new.example.com', 'old.example.com']
+
+
+# --- refusals before any call ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('args, message', [
+    ({'hostnames': [APP, 'App.Example.com.'], 'cert_id': CERT_ID},
+     'hostnames[1]: hostname app.example.com is also declared at hostnames[0]; declare each hostname once'),
+    ({'config': [{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': APP, 'state': 'absent'}]},
+     'config[1]: hostname app.example.com is also declared at config[0]'),
+    ({'hostnames': [APP]}, 'cert_id is required for state=enabled of app.example.com'),
+    ({'config': [{'hostname': APP, 'state': 'disabled'}]}, 'config[0].cert_id is required for state=disabled of app.example.com'),
+    ({'hostnames': [APP], 'cert_id': 'not-an-id'}, "cert_id: 'not-an-id' is not a certificate id"),
+    ({'hostnames': ['not a hostname'], 'cert_id': CERT_ID}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
+    ({'hostnames': ['h%03d.example.com' % number for number in range(101)], 'cert_id': CERT_ID},
+     '101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID),
+], ids=['duplicate', 'duplicate-in-config', 'missing-cert-id', 'missing-cert-id-in-config', 'bad-cert-id', 'bad-hostname',
+        'over-100-per-certificate'])
+def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
+    result = run_module(hostname_aop, dict({'api_token': API_TOKEN, 'zone': 'example.com'}, **args))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(message)
+
+
+def test_a_uuid_and_a_32_hex_certificate_id_are_both_accepted(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), ok(association(APP, cert_id=CERT_ID)))
+    cloudflare.route('GET', one(API), ok(association(API, cert_id=OTHER_CERT_ID)))
+
+    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID},
+                                                         {'hostname': API, 'cert_id': OTHER_CERT_ID}]))
+
+    assert result['changed'] is False and not result.failed

@@ -1,0 +1,461 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""hostname_client_cert: the exact API calls for upload, adoption, removal, check and diff mode, and every refusal."""
+
+import json
+
+import pytest
+
+from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
+    API_TOKEN,
+    CERT_ID,
+    CERTIFICATES,
+    CF_RAY,
+    OTHER_CERT_ID,
+    ZONE_ID,
+    ZONE_NAME,
+    certificate_object,
+    fail,
+    fixture,
+    ok,
+    page,
+    text,
+)
+from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import key_fragments, rewrapped
+
+CERTIFICATE = '%s/%s' % (CERTIFICATES, CERT_ID)
+ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'
+# What this module returns of a certificate: never its PEM.
+RETURNED_KEYS = {'id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on', 'fingerprint_sha256'}
+
+
+@pytest.fixture
+def present(pki):
+    """Arguments to upload (or adopt) the RSA leaf."""
+    return {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
+            'private_key': pki.rsa_leaf.key_pem}
+
+
+def returned(pair, cert_id=CERT_ID, status='active', uploaded_on='2026-11-27T08:00:00.123456Z'):
+    """The certificate the module should return for pair, worked out here from the test PKI."""
+    return {'id': cert_id, 'status': status, 'issuer': pair.issuer, 'serial_number': pair.serial_number,
+            'signature': pair.signature, 'expires_on': pair.expires_on, 'uploaded_on': uploaded_on,
+            'fingerprint_sha256': colons(pair.fingerprint_sha256)}
+
+
+def colons(hex_digest):
+    return ':'.join(hex_digest[index:index + 2] for index in range(0, len(hex_digest), 2))
+
+
+# --- upload ----------------------------------------------------------------------------------------------------
+
+def test_upload_then_wait_until_active(cloudflare, run_module, sleeps, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='initializing')),
+                     ok(certificate_object(pki.rsa_leaf, status='pending_deployment')),
+                     ok(certificate_object(pki.rsa_leaf, status='active')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES] + ['GET ' + CERTIFICATE] * 3
+    assert cloudflare.writes == [('POST ' + CERTIFICATES, {'certificate': pki.rsa_leaf.cert_pem,
+                                                           'private_key': pki.rsa_leaf.key_pem})]
+    assert sleeps == [1.0, 2.0]
+    assert result.exit_code == 0 and result['changed'] is True
+    assert result['certificate'] == returned(pki.rsa_leaf)
+    assert result['zone_id'] == ZONE_ID
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_upload_without_waiting_returns_what_cloudflare_answered(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.ec_leaf, status='initializing')))
+
+    result = run_module(hostname_client_cert, dict(present, certificate=pki.ec_leaf.cert_pem,
+                                                   private_key=pki.ec_leaf.key_pem, wait=False))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES]
+    assert result['changed'] is True
+    assert result['certificate'] == returned(pki.ec_leaf, status='initializing')
+
+
+def test_deployment_timed_out_is_a_failure(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='deployment_timed_out')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert result.failed and result.exit_code == 1
+    assert result['msg'] == ('Cloudflare reports deployment_timed_out for certificate %s: delete it (state=absent) '
+                             'and upload it again' % CERT_ID)
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATE]
+
+
+def test_waiting_gives_up_after_wait_timeout(cloudflare, run_module, sleeps, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deployment')))
+
+    result = run_module(hostname_client_cert, dict(present, wait_timeout=5))
+
+    assert sleeps == [1.0, 2.0]
+    assert result.failed
+    assert result['msg'].startswith('certificate %s is still pending_deployment after 3 seconds: raise wait_timeout' % CERT_ID)
+
+
+def test_a_second_run_changes_nothing(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]), ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf)))
+
+    first = run_module(hostname_client_cert, present)
+    second = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert (first['changed'], second['changed']) == (True, False)
+    assert second['certificate'] == first['certificate']
+
+
+# --- adoption --------------------------------------------------------------------------------------------------
+
+def test_a_certificate_already_on_the_zone_is_adopted_without_the_key(cloudflare, run_module, pki, present):
+    # Cloudflare may send the PEM back with other line breaks: it is the same certificate.
+    others = [certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)]
+    cloudflare.route('GET', CERTIFICATES, ok(others + [certificate_object(pki.rsa_leaf, pem=rewrapped(pki.rsa_leaf.cert_pem))]))
+
+    result = run_module(hostname_client_cert, dict(present, private_key=None))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result['changed'] is False
+    assert result['certificate'] == returned(pki.rsa_leaf)
+    assert 'warnings' not in result
+
+
+def test_adoption_from_the_association_shaped_list(cloudflare, run_module, pki, present):
+    # The 2023-24 list shape: one item per hostname, the certificate under cert_id/cert_status/cert_uploaded_on.
+    items = fixture(ASSOCIATION_SHAPED_LIST)['result']
+    items[0].update(certificate=pki.second_leaf.cert_pem)
+    items[1].update(certificate=pki.rsa_leaf.cert_pem, cert_status='pending_deployment', status='pending_deployment',
+                    serial_number=pki.rsa_leaf.serial_number, issuer=pki.rsa_leaf.issuer, expires_on=pki.rsa_leaf.expires_on)
+    cloudflare.route('GET', CERTIFICATES, ok(items))
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, items[1]['cert_id']),
+                     ok(certificate_object(pki.rsa_leaf, cert_id=items[1]['cert_id'], status='active')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'GET %s/%s' % (CERTIFICATES, items[1]['cert_id'])]
+    assert result['changed'] is False
+    assert result['certificate'] == returned(pki.rsa_leaf, cert_id='2458ce5a-0c35-4c7f-82c7-8e9487d3ff61')
+
+
+def test_adopting_an_expired_certificate_warns(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.expired_leaf)]))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID,
+                                               'certificate': pki.expired_leaf.cert_pem})
+
+    assert result['changed'] is False and not result.failed
+    # The shape of a warning differs between ansible-core versions; its text does not.
+    assert 'expired on %s: issue a new one' % pki.expired_leaf.expires_on in json.dumps(result['warnings'])
+
+
+def test_a_certificate_pending_deletion_cannot_be_adopted_or_uploaded(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf, status='pending_deletion')]))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result.failed and 'is being deleted from the zone (pending_deletion)' in result['msg']
+
+
+def test_pagination_of_zone_lookup_and_certificate_list(cloudflare, run_module, pki, present):
+    zones = '/zones?name=%s' % ZONE_NAME
+    cloudflare.route('GET', zones, page([{'id': 'a' * 32, 'name': 'www.' + ZONE_NAME}], 1, 3))
+    cloudflare.route('GET', zones + '&page=2', page([{'id': 'b' * 32, 'name': ZONE_NAME + '.au'}], 2, 3))
+    cloudflare.route('GET', zones + '&page=3', page([{'id': ZONE_ID, 'name': ZONE_NAME}], 3, 3))
+    cloudflare.route('GET', CERTIFICATES, page([certificate_object(pki.ec_leaf, cert_id='1' * 32)], 1, 3))
+    cloudflare.route('GET', CERTIFICATES + '?page=2', page([certificate_object(pki.second_leaf, cert_id='2' * 32)], 2, 3))
+    cloudflare.route('GET', CERTIFICATES + '?page=3', page([certificate_object(pki.rsa_leaf)], 3, 3))
+
+    del present['zone_id']
+    result = run_module(hostname_client_cert, dict(present, zone=ZONE_NAME))
+
+    assert cloudflare.sent == [
+        'GET ' + zones, 'GET %s&page=2' % zones, 'GET %s&page=3' % zones,
+        'GET ' + CERTIFICATES, 'GET %s?page=2' % CERTIFICATES, 'GET %s?page=3' % CERTIFICATES,
+    ]
+    assert result['changed'] is False and result['certificate']['id'] == CERT_ID
+    assert result['zone_id'] == ZONE_ID
+
+
+def test_a_zone_that_does_not_exist(cloudflare, run_module, present):
+    cloudflare.route('GET', '/zones', ok([]))
+
+    del present['zone_id']
+    result = run_module(hostname_client_cert, dict(present, zone='missing.example'))
+
+    assert cloudflare.sent == ['GET /zones?name=missing.example']
+    assert result.failed
+    assert result['msg'].startswith("zone 'missing.example' was not found")
+    assert result['api_error']['path'] == '/zones'
+
+
+# --- a POST is never retried blindly ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('answer', [text(502, '<html>502 Bad Gateway</html>'),
+                                    fail(400, (1406, 'This certificate already exists for this zone.'))])
+def test_an_ambiguous_upload_is_looked_up_and_adopted(cloudflare, run_module, pki, present, answer):
+    cloudflare.route('GET', CERTIFICATES, ok([]), ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('POST', CERTIFICATES, answer, ok(certificate_object(pki.rsa_leaf)))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert result['changed'] is True
+    assert result['certificate'] == returned(pki.rsa_leaf)
+
+
+def test_an_ambiguous_upload_that_did_not_land_fails(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'), ok(certificate_object(pki.rsa_leaf)))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert result.failed
+    assert result['msg'] == ('POST %s: HTTP 502 with a body that is not a Cloudflare API response; cf-ray %s'
+                             % (CERTIFICATES, CF_RAY))
+    assert result['api_error']['status'] == 502
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_a_refused_upload_is_not_looked_up_again(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, fail(400, (1400, 'missing leaf certificate')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES]
+    assert result.failed and 'Cloudflare error 1400: missing leaf certificate' in result['msg']
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+# --- refusals before any write ---------------------------------------------------------------------------------
+
+def bad_inputs(pki):
+    return {
+        'bad-pem': ({'certificate': 'not a pem'}, 'certificate is not a PEM certificate'),
+        'bad-key': ({'private_key': 'not a key'}, 'private_key is not an unencrypted PEM private key'),
+        'mismatched-key': ({'private_key': pki.ec_leaf.key_pem}, 'private_key does not belong to certificate'),
+        'ca-certificate': ({'certificate': pki.rsa_ca.cert_pem, 'private_key': None}, 'certificate is a CA certificate'),
+    }
+
+
+@pytest.mark.parametrize('case', ['bad-pem', 'bad-key', 'mismatched-key', 'ca-certificate'])
+def test_bad_input_is_refused_before_any_call(cloudflare, run_module, pki, present, case):
+    change, message = bad_inputs(pki)[case]
+
+    result = run_module(hostname_client_cert, dict(present, **change))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(message)
+    result.assert_no_secret(pki.rsa_leaf.key_pem, pki.ec_leaf.key_pem)
+
+
+def test_an_expired_certificate_is_not_uploaded(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.expired_leaf.cert_pem,
+                                               'private_key': pki.expired_leaf.key_pem})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result.failed and result['msg'].startswith('certificate expired on %s' % pki.expired_leaf.expires_on)
+
+
+def test_an_upload_needs_the_private_key(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+
+    result = run_module(hostname_client_cert, dict(present, private_key=None))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result.failed and result['msg'].startswith('private_key is required')
+
+
+def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present):
+    full = [certificate_object(pki.ec_leaf, cert_id='%032x' % number, pem=pki.second_leaf.cert_pem) for number in range(10)]
+    cloudflare.route('GET', CERTIFICATES, ok(full))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result.failed and result['msg'].startswith('the zone already holds 10 hostname client certificates')
+
+
+@pytest.mark.parametrize('status, code, message, hint', [
+    (401, 10000, 'Authentication error', 'check api_token, or api_key with api_email'),
+    (403, 10000, 'Authentication error', 'needs "SSL and Certificates: Edit"'),
+    (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'check zone_id'),
+])
+def test_api_errors_are_reported_with_codes_hint_and_cf_ray(cloudflare, run_module, pki, present, status, code, message, hint):
+    cloudflare.route('GET', CERTIFICATES, fail(status, (code, message)))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert result.failed and result.exit_code == 1
+    assert result['msg'].startswith('GET %s failed: HTTP %d (' % (CERTIFICATES, status))
+    assert hint in result['msg']
+    assert 'Cloudflare error %d: %s' % (code, message) in result['msg']
+    assert result['msg'].endswith('cf-ray ' + CF_RAY)
+    assert result['api_error'] == {'method': 'GET', 'path': CERTIFICATES, 'status': status,
+                                   'errors': [{'code': code, 'message': message}], 'cf_ray': CF_RAY}
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_missing_credentials(cloudflare, run_module, present):
+    result = run_module(hostname_client_cert, dict(present, api_token=None))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith('Set api_token (or CLOUDFLARE_API_TOKEN)')
+
+
+# --- check mode and diff ---------------------------------------------------------------------------------------
+
+def test_check_mode_predicts_the_upload_without_writing(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf)))
+
+    predicted = run_module(hostname_client_cert, present, check_mode=True, diff=True)
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    real = run_module(hostname_client_cert, present, diff=True)
+
+    assert predicted['changed'] is real['changed'] is True
+    # Only Cloudflare can know the id and upload time; everything else is predicted exactly.
+    assert predicted['certificate'] == dict(real['certificate'], id=None, uploaded_on=None)
+    assert predicted['diff'] == {'before': {'state': 'absent'}, 'after': dict(real['diff']['after'], id=None)}
+    predicted.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_diff_shows_the_certificate_by_identity_never_pem(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf)))
+
+    result = run_module(hostname_client_cert, present, diff=True)
+
+    assert result['diff'] == {
+        'before': {'state': 'absent'},
+        'after': {'state': 'present', 'id': CERT_ID, 'fingerprint_sha256': returned(pki.rsa_leaf)['fingerprint_sha256'],
+                  'serial_number': pki.rsa_leaf.serial_number, 'issuer': pki.rsa_leaf.issuer,
+                  'expires_on': pki.rsa_leaf.expires_on},
+    }
+    assert set(result['certificate']) == RETURNED_KEYS
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+    assert not [line for line in key_fragments(pki.rsa_leaf.cert_pem) if line in result.without_invocation]
+
+
+def test_check_mode_of_an_adoption_predicts_active(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf, status='pending_deployment')]))
+
+    result = run_module(hostname_client_cert, present, check_mode=True)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result['changed'] is False
+    assert result['certificate'] == returned(pki.rsa_leaf)
+
+
+# --- removal ---------------------------------------------------------------------------------------------------
+
+def test_remove_by_certificate_deletes_and_waits_until_gone(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID), certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('DELETE', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')),
+                     fail(404, (1551, 'Certificate not found')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
+                                               'state': 'absent'}, diff=True)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE, 'GET ' + CERTIFICATE, 'GET ' + CERTIFICATE]
+    assert cloudflare.writes == [('DELETE ' + CERTIFICATE, None)]
+    assert result['changed'] is True
+    assert result['certificate'] == returned(pki.rsa_leaf, status='deleted')
+    assert result['diff']['before']['state'] == 'present' and result['diff']['after'] == {'state': 'absent'}
+
+
+def test_remove_by_id(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf)), fail(404, (1551, 'Certificate not found')))
+    cloudflare.route('DELETE', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent'})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATE, 'DELETE ' + CERTIFICATE, 'GET ' + CERTIFICATE]
+    assert result['changed'] is True and result['certificate']['status'] == 'deleted'
+
+
+def test_remove_from_the_association_shaped_list(cloudflare, run_module):
+    # The cloudflare-go fixture as it is: both hostnames carry the same PEM; the first certificate id is deleted.
+    listed = fixture(ASSOCIATION_SHAPED_LIST)['result']
+    deleted = '%s/%s' % (CERTIFICATES, listed[0]['cert_id'])
+    cloudflare.route('GET', CERTIFICATES, ok(listed))
+    cloudflare.route('DELETE', deleted, ok(None))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': listed[0]['certificate'],
+                                               'state': 'absent', 'wait': False})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + deleted]
+    assert result['changed'] is True
+    assert result['certificate']['id'] == listed[0]['cert_id']
+    assert result['certificate']['uploaded_on'] == listed[0]['cert_uploaded_on']
+
+
+def test_remove_when_already_gone_changes_nothing(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)]))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
+                                               'state': 'absent'}, diff=True)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result['changed'] is False and result['certificate'] is None
+    assert result['diff'] == {'before': {'state': 'absent'}, 'after': {'state': 'absent'}}
+
+
+def test_remove_by_unknown_id_changes_nothing(cloudflare, run_module):
+    cloudflare.route('GET', CERTIFICATE, fail(404, (1551, 'Certificate not found')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent'})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATE]
+    assert result['changed'] is False and not result.failed
+
+
+def test_check_mode_removal_predicts_the_real_result(cloudflare, run_module, pki):
+    args = {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'state': 'absent'}
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('DELETE', CERTIFICATE, ok(None))
+    cloudflare.route('GET', CERTIFICATE, fail(404, (1551, 'Certificate not found')))
+
+    predicted = run_module(hostname_client_cert, args, check_mode=True, diff=True)
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    real = run_module(hostname_client_cert, args, diff=True)
+
+    assert cloudflare.writes == [('DELETE ' + CERTIFICATE, None)]
+    assert predicted['changed'] is real['changed'] is True
+    assert predicted['certificate'] == real['certificate']
+    assert predicted['diff'] == real['diff']
+
+
+def test_a_certificate_still_in_use_is_not_deleted_and_the_fix_is_named(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('DELETE', CERTIFICATE, fail(400, (1433, 'Certificate is in use by one or more hostnames')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
+                                               'state': 'absent'})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE]
+    assert result.failed
+    assert 'void them first with aop.cloudflare.hostname_aop (state=absent)' in result['msg']
+    assert 'Cloudflare error 1433' in result['msg'] and result['api_error']['errors'][0]['code'] == 1433
