@@ -8,6 +8,7 @@
 import email.utils
 import random
 import re
+import threading
 import time
 import traceback
 
@@ -124,6 +125,7 @@ class CloudflareClient(object):
         self.session.headers['User-Agent'] = USER_AGENT
         self.calls = []  # (method, path) of every attempt, for results and tests
         self._pause = 0.0
+        self._pause_lock = threading.Lock()
 
     def request(self, method, path, params=None, body=None, retry=None):
         """Send one call and return (result, result_info); raise CloudflareError on any failure.
@@ -155,12 +157,15 @@ class CloudflareClient(object):
             self.sleep(min(delay, MAX_DELAY_SECONDS))
 
     def _send(self, method, path, params, body):
-        if self._pause:
-            self.sleep(self._pause)
-            self._pause = 0.0
+        # Under the lock, so that threads sharing this client all hold back while the budget refills.
+        with self._pause_lock:
+            if self._pause:
+                self.sleep(self._pause)
+                self._pause = 0.0
         self.calls.append((method, path))
         response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout)
-        self._pause = _ratelimit_pause(response)
+        # Only ever raised here: a thread whose answer left the server earlier must not cancel a pause another asked for.
+        self._pause = max(self._pause, _ratelimit_pause(response))
         return response
 
     @staticmethod
@@ -204,7 +209,8 @@ class CloudflareClient(object):
 
     def zone_id(self, name):
         """Resolve a zone name to its id."""
-        zones = [zone for zone in self.get_all('/zones', {'name': name}) if zone.get('name') == name]
+        name = name.strip().lower().rstrip('.')
+        zones = [zone for zone in self.get_all('/zones', {'name': name}) if (zone.get('name') or '').lower() == name]
         if len(zones) != 1:
             raise CloudflareError(
                 'zone %r was not found (%d matches): check the name, or that the API token may read this zone, '

@@ -188,6 +188,13 @@ def certificate_from_api(item):
     }
 
 
+def refuse_pending_deletion(certificate):
+    if certificate['status'] == 'pending_deletion':
+        raise CertificateError(
+            'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload it '
+            'again until that ends: run again in a few minutes' % certificate['id'])
+
+
 class HostnameClientCert(CloudflareModule):
 
     @property
@@ -242,10 +249,7 @@ class HostnameClientCert(CloudflareModule):
         on_zone = self.zone_certificates()
         found = self.find(cert, on_zone)
         if found:
-            if found['status'] == 'pending_deletion':
-                raise CertificateError(
-                    'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload '
-                    'it again until that ends: run again in a few minutes' % found['id'])
+            refuse_pending_deletion(found)
             self.warn_if_expiring(cert)
             kept = self.wait(found, ('active',))
             return self.result(False, found, kept, cert, kept)
@@ -284,6 +288,7 @@ class HostnameClientCert(CloudflareModule):
             if exc.status is None or exc.status >= 500 or exc.has_code(1406):
                 found = self.find(cert, self.zone_certificates())
                 if found:
+                    refuse_pending_deletion(found)
                     return found
             raise
         return certificate_from_api(result)

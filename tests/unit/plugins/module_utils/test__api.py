@@ -334,6 +334,13 @@ def test_zone_lookup_follows_pages_and_keeps_the_exact_name(cloudflare, client):
                                'GET /zones?name=example.com&page=3']
 
 
+def test_zone_lookup_ignores_case_and_a_trailing_dot(cloudflare, client):
+    cloudflare.route('GET', '/zones?name=example.com', ok([{'id': ZONE_ID, 'name': ZONE_NAME}]))
+
+    assert client.zone_id(' Example.COM. ') == ZONE_ID
+    assert cloudflare.sent == ['GET /zones?name=example.com']
+
+
 def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
     cloudflare.route('GET', '/zones', ok([], {'page': 1, 'per_page': 20, 'count': 0, 'total_count': 0, 'total_pages': 0}))
 

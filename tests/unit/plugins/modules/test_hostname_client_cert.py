@@ -220,6 +220,19 @@ def test_an_ambiguous_upload_is_looked_up_and_adopted(cloudflare, run_module, pk
     assert result['certificate'] == returned(pki.rsa_leaf)
 
 
+def test_an_upload_refused_because_the_old_copy_is_being_deleted_says_so(cloudflare, run_module, pki, present):
+    pending = dict(certificate_object(pki.rsa_leaf), status='pending_deletion')
+    cloudflare.route('GET', CERTIFICATES, ok([]), ok([pending]))
+    cloudflare.route('POST', CERTIFICATES, fail(400, (1406, 'This certificate already exists for this zone.')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert result.failed
+    assert 'is being deleted from the zone (pending_deletion)' in result['msg']
+    assert 'run again in a few minutes' in result['msg']
+
+
 def test_an_ambiguous_upload_that_did_not_land_fails(cloudflare, run_module, pki, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
     cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'), ok(certificate_object(pki.rsa_leaf)))
