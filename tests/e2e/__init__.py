@@ -1,0 +1,1 @@
+"""End-to-end tests: real ansible-playbook runs of the role against the Cloudflare API emulator."""
