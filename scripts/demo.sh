@@ -60,7 +60,8 @@ log "Making the demo private CA and client certificate in $PKI_DIR"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTION_ROOT" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 # The demo runs on the controller alone: no inventory is needed, so no warning about it.
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
-export CLOUDFLARE_BASE_URL="$BASE_URL" CLOUDFLARE_API_TOKEN="$(emulator_field api_token)"
+CLOUDFLARE_API_TOKEN="$(emulator_field api_token)"
+export CLOUDFLARE_BASE_URL="$BASE_URL" CLOUDFLARE_API_TOKEN
 declare -A changed writes
 summaries=()
 for run in 1 2; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/demo.sh and scripts/test.sh: find Python, build the virtual environments and the collection tree.
 # Sourced, not run. Everything it makes lives under .venv/ and build/ in the repository (both git-ignored).
 
@@ -50,9 +51,9 @@ requirement_files() {
   local file included
   for file in "$@"; do
     echo "$file"
-    for included in $(sed -n 's/^-r[[:space:]]*//p' "$file"); do
+    while read -r included; do
       requirement_files "$(dirname "$file")/$included"
-    done
+    done < <(sed -n 's/^-r[[:space:]]*//p' "$file")
   done
 }
 

