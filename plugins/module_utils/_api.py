@@ -27,6 +27,10 @@ RETRY_STATUSES = frozenset([429, 502, 503, 504])
 MAX_RETRIES = 5
 BACKOFF_BASE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 60.0
+# Cloudflare's budget refills over a 5-minute window; a shorter pause would run into its 5-minute block.
+MAX_RATELIMIT_PAUSE_SECONDS = 300.0
+# Calls kept in hand when pausing: modules read with a few threads, whose calls in flight must not overrun the budget.
+RATELIMIT_RESERVE = 10
 # A list that never ends (a broken result_info) must not loop forever.
 MAX_PAGES = 1000
 
@@ -98,8 +102,8 @@ def _retry_after_seconds(response):
 def _ratelimit_pause(response):
     """Seconds to pause before the next call so that the budget is never exceeded (Cloudflare blocks for 5 minutes)."""
     fields = dict(_RATELIMIT_FIELD.findall(response.headers.get('Ratelimit', '')))
-    if fields.get('r') == '0' and 't' in fields:
-        return min(float(fields['t']), MAX_DELAY_SECONDS)
+    if 'r' in fields and 't' in fields and int(fields['r']) <= RATELIMIT_RESERVE:
+        return min(float(fields['t']), MAX_RATELIMIT_PAUSE_SECONDS)
     return 0.0
 
 
@@ -153,8 +157,8 @@ class CloudflareClient(object):
             if delay is None:
                 delay = BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
             # This wait also covers the rate-limit pause the same answer asked for: wait once, the longer of the two.
-            delay, self._pause = max(delay, self._pause), 0.0
-            self.sleep(min(delay, MAX_DELAY_SECONDS))
+            delay, self._pause = max(min(delay, MAX_DELAY_SECONDS), self._pause), 0.0
+            self.sleep(delay)
 
     def _send(self, method, path, params, body):
         # Under the lock, so that threads sharing this client all hold back while the budget refills.

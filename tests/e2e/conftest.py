@@ -75,6 +75,10 @@ class Emulator:
     def requests(self):
         return self.control('/requests')
 
+    def configure(self, **knobs):
+        """Change knobs at run time (latency_ms, rate_limit, rate_window, ...)."""
+        return self._call(self.control_url + '/config', 'PATCH', knobs)['result']
+
     def clear_requests(self):
         self.control('/requests', 'DELETE')
 

@@ -202,6 +202,19 @@ def test_several_certificate_sets_in_one_put_with_global_api_key(emulator, pki, 
     assert not [entry for entry in emulator.requests() if entry['path'] == '/client/v4/zones']
 
 
+def test_a_tight_rate_limit_is_paced_never_exceeded(emulator, pki, ansible):
+    """Cloudflare blocks every call for 5 minutes once its budget is exceeded: the client must pause before that."""
+    emulator.configure(rate_limit=30, rate_window=2)
+    hostnames = ['host%02d.example.com' % index for index in range(40)]
+
+    result = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_hostnames=hostnames)))
+
+    assert result.rc == 0, result
+    statuses = [entry['status'] for entry in emulator.requests()]
+    assert len(statuses) > 30, 'more calls than one window allows, so the run had to pace itself'
+    assert 429 not in statuses
+
+
 def test_wrong_token_fails_clearly(emulator, pki, ansible):
     run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_api_token='not-the-token')))
     assert run.rc != 0

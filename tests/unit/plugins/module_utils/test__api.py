@@ -277,13 +277,22 @@ def test_a_retry_waits_once_for_the_longer_of_backoff_and_rate_limit_pause(cloud
     assert slept == [7.0]
 
 
-def test_a_budget_with_calls_left_does_not_pause(cloudflare, client, slept):
-    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=3;t=7'}))
+def test_a_budget_with_more_than_the_reserve_left_does_not_pause(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=11;t=7'}))
 
     client.get(TLS_CLIENT_AUTH)
     client.get(TLS_CLIENT_AUTH)
 
     assert slept == []
+
+
+def test_a_budget_down_to_the_reserve_pauses_for_calls_still_in_flight(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=10;t=240'}), ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == [240.0], 'the whole reset time, even past the 60 s retry cap: a shorter pause meets the block'
 
 
 # --- pagination and zone lookup --------------------------------------------------------------------------------
