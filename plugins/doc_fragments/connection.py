@@ -59,7 +59,8 @@ notes:
   - Calls that fail with HTTP 429, 502, 503, 504 or without a response are retried up to 5 times with capped
     exponential backoff, honouring C(Retry-After).
     An upload (C(POST)) is never retried blindly; the module reads the certificate list again instead.
-  - The client pauses when the C(Ratelimit) header says the budget is spent, so that Cloudflare's five-minute block is not triggered.
+  - The client pauses when the C(Ratelimit) header says that 10 calls or fewer are left, until the budget refills, so that
+    Cloudflare's five-minute block is not triggered.
 requirements:
   - requests >= 2.25.0
   - cryptography >= 3.4
