@@ -148,8 +148,8 @@ def main():
           % (args.hostnames, len(names), args.latency_ms, args.baseline_workers))
     print('%-16s %-7s %7s %7s %9s %8s' % ('scenario', 'run', 'calls', 'writes', 'seconds', 'budget'))
     for row in rows:
-        print('%-16s %-7s %7d %7d %9.2f %7.0f%%' % (row['scenario'], row['run'], row['calls'], row['writes'], row['seconds'],
-                                                  100.0 * row['calls'] / CLOUDFLARE_BUDGET))
+        budget_share = 100.0 * row['calls'] / CLOUDFLARE_BUDGET
+        print('%-16s %-7s %7d %7d %9.2f %7.0f%%' % (row['scenario'], row['run'], row['calls'], row['writes'], row['seconds'], budget_share))
     ours = dict((row['run'], row) for row in rows if row['scenario'] == 'aop.cloudflare')
     theirs = dict((row['run'], row) for row in rows if row['scenario'] == 'per-hostname')
     for run in ('first', 'second'):
