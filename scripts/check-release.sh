@@ -279,19 +279,14 @@ check_install() (
 # The installed demo playbook, by FQCN, against the emulator (from the checkout: the tarball does not need its
 # starter scripts): twice, and the second run must change nothing.
 run_installed_demo() {
-  local work="$RELEASE_ROOT/demo" pid run changed
+  local work="$RELEASE_ROOT/demo" run changed
   rm -rf "$work" && mkdir -p "$work"
   "$PY" "$REPO_ROOT/scripts/make_demo_pki.py" "$work/pki" > /dev/null || fail "scripts/make_demo_pki.py failed" || return
-  "$PY" "$REPO_ROOT/tests/emulator/server.py" --port 0 --zone example.com --activation-seconds 0 \
-    > "$work/emulator.json" 2> "$work/emulator.log" &
-  pid=$!
-  # Expanded now: the trap fires when check_install's subshell ends, after this function's locals are gone.
-  # shellcheck disable=SC2064
-  trap "kill $pid 2>/dev/null; wait $pid 2>/dev/null" EXIT
-  for _ in $(seq 100); do [ -s "$work/emulator.json" ] && break; sleep 0.1; done
-  [ -s "$work/emulator.json" ] || { cat "$work/emulator.log"; fail "the emulator did not start"; return; }
-  CLOUDFLARE_BASE_URL="$("$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["base_url"])' "$work/emulator.json")"
-  CLOUDFLARE_API_TOKEN="$("$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())["api_token"])' "$work/emulator.json")"
+  # The trap fires when check_install's subshell ends.
+  trap stop_emulator EXIT
+  start_emulator "$PY" "$work/emulator.json" --zone example.com --activation-seconds 0 || fail "the emulator did not start" || return
+  CLOUDFLARE_BASE_URL="$(emulator_field "$work/emulator.json" base_url)"
+  CLOUDFLARE_API_TOKEN="$(emulator_field "$work/emulator.json" api_token)"
   export CLOUDFLARE_BASE_URL CLOUDFLARE_API_TOKEN ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
   for run in 1 2; do
     ansible-playbook aop.cloudflare.demo -e "ansible_python_interpreter=$PY" -e "aop_demo_pki_dir=$work/pki" \

@@ -18,30 +18,18 @@ PY="$VENV/bin/python"
 build_collection_tree
 
 WORK="$(mktemp -d)"
-EMULATOR_PID=""
+# shellcheck disable=SC2329  # called by the EXIT trap
 cleanup() {
-  if [ -n "$EMULATOR_PID" ]; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-  fi
+  stop_emulator
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 log "Starting the Cloudflare API emulator (certificates take ${ACTIVATION_SECONDS}s to become active)"
-"$PY" "$REPO_ROOT/tests/emulator/server.py" --port 0 --zone "$ZONE" --activation-seconds "$ACTIVATION_SECONDS" \
-  > "$WORK/emulator.json" 2> "$WORK/emulator.log" &
-EMULATOR_PID=$!
-for _ in $(seq 100); do
-  [ -s "$WORK/emulator.json" ] && break
-  kill -0 "$EMULATOR_PID" 2>/dev/null || { cat "$WORK/emulator.log" >&2; echo "The emulator did not start" >&2; exit 1; }
-  sleep 0.1
-done
-[ -s "$WORK/emulator.json" ] || { echo "The emulator printed nothing in 10 seconds" >&2; exit 1; }
-emulator_field() { "$PY" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$WORK/emulator.json" "$1"; }
-BASE_URL="$(emulator_field base_url)"
-CONTROL_URL="$(emulator_field control_url)"
+start_emulator "$PY" "$WORK/emulator.json" --zone "$ZONE" --activation-seconds "$ACTIVATION_SECONDS" || exit 1
+BASE_URL="$(emulator_field "$WORK/emulator.json" base_url)"
+CONTROL_URL="$(emulator_field "$WORK/emulator.json" control_url)"
 echo "API $BASE_URL"
 
 # The emulator's control API, without curl (a fresh machine may lack it): control METHOD PATH -> JSON result on stdout.
@@ -60,7 +48,7 @@ log "Making the demo private CA and client certificate in $PKI_DIR"
 export ANSIBLE_COLLECTIONS_PATH="$COLLECTION_ROOT" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 # The demo runs on the controller alone: no inventory is needed, so no warning about it.
 export ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
-CLOUDFLARE_API_TOKEN="$(emulator_field api_token)"
+CLOUDFLARE_API_TOKEN="$(emulator_field "$WORK/emulator.json" api_token)"
 export CLOUDFLARE_BASE_URL="$BASE_URL" CLOUDFLARE_API_TOKEN
 declare -A changed writes
 summaries=()

@@ -101,3 +101,33 @@ install_get_pip_stand_in() {
   mkdir -p "$HOME/.ansible/test/cache"
   cp "$REPO_ROOT/scripts/sanity-get-pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
 }
+
+# start_emulator PYTHON INFO_FILE ARG... -> the Cloudflare API emulator in the background ($EMULATOR_PID) on a free
+# loopback port; returns once its first line (JSON: base_url, control_url, credentials, zone ids) is in INFO_FILE.
+start_emulator() {
+  local info="$2"
+  EMULATOR_PYTHON="$1"; shift 2
+  "$EMULATOR_PYTHON" "$REPO_ROOT/tests/emulator/server.py" --port 0 "$@" > "$info" 2> "$info.log" &
+  EMULATOR_PID=$!
+  for _ in $(seq 100); do
+    [ -s "$info" ] && return 0
+    kill -0 "$EMULATOR_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$info.log" >&2
+  echo "The emulator did not start" >&2
+  return 1
+}
+
+stop_emulator() {
+  if [ -n "${EMULATOR_PID:-}" ]; then
+    kill "$EMULATOR_PID" 2>/dev/null || true
+    wait "$EMULATOR_PID" 2>/dev/null || true
+    EMULATOR_PID=""
+  fi
+}
+
+# emulator_field INFO_FILE NAME -> one field of the emulator's first line, e.g. base_url or api_token.
+emulator_field() {
+  "$EMULATOR_PYTHON" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"
+}

@@ -18,13 +18,9 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_NOCOLOR=1
 [ -d "$COLLECTION_DIR/.git" ] || build_collection_tree
 
 WORK="$(mktemp -d)"
-EMULATOR_PID=""
 # shellcheck disable=SC2329  # called by the EXIT trap
 cleanup() {
-  if [ -n "$EMULATOR_PID" ]; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-  fi
+  stop_emulator
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -32,20 +28,8 @@ trap 'exit 130' INT TERM
 
 log "Starting the Cloudflare API emulator for the integration targets"
 # One zone per target, so that targets never see each other's certificates.
-"$PY" "$REPO_ROOT/tests/emulator/server.py" --port 0 --activation-seconds 1 \
-  --zone example.com --zone example.net --zone example.org --zone example.io \
-  > "$WORK/emulator.json" 2> "$WORK/emulator.log" &
-EMULATOR_PID=$!
-for _ in $(seq 100); do
-  [ -s "$WORK/emulator.json" ] && break
-  kill -0 "$EMULATOR_PID" 2>/dev/null || break
-  sleep 0.1
-done
-if [ ! -s "$WORK/emulator.json" ]; then
-  cat "$WORK/emulator.log" >&2
-  echo "The emulator did not start" >&2
-  exit 1
-fi
+start_emulator "$PY" "$WORK/emulator.json" --activation-seconds 1 \
+  --zone example.com --zone example.net --zone example.org --zone example.io || exit 1
 
 "$PY" "$REPO_ROOT/scripts/make_demo_pki.py" "$WORK/pki" --client client-a --client client-b --client client-c > /dev/null
 
