@@ -57,6 +57,18 @@ requirement_files() {
   done
 }
 
+# Debian's own python3 creates virtual environments only with its pythonX.Y-venv package (ensurepip lives there).
+ensure_venv_support() {
+  local python="$1" version="$2"
+  "$python" -c 'import ensurepip, venv' 2>/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "Installing python$version-venv from Debian's packages (venv needs it)"
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python$version-venv" >&2 && return 0
+  fi
+  echo "Python $version cannot create virtual environments here: run 'sudo apt-get install python$version-venv', then again." >&2
+  return 1
+}
+
 # make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements; reuses it when
 # the inputs did not change (a stamp holds their checksum).
 make_venv() {
@@ -69,6 +81,7 @@ make_venv() {
     echo "$venv"; return 0
   fi
   log "Creating $venv (Python $version, $core)"
+  ensure_venv_support "$python" "$version" || return 1
   rm -rf "$venv"
   "$python" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
