@@ -43,8 +43,8 @@ def load_private_key(pem, option='private_key'):
         return serialization.load_pem_private_key(_to_bytes(pem), password=None)
     except (ValueError, TypeError):
         # The exception text of cryptography is not shown: it can quote the input.
-        raise CertificateError('%s is not an unencrypted PEM private key: give the "-----BEGIN PRIVATE KEY-----" '
-                               '(or RSA/EC) block that belongs to the certificate, without a passphrase' % option)
+        raise CertificateError('%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
+                               'RSA or EC) that belongs to the certificate, without a passphrase' % option)
 
 
 def _to_bytes(value):

@@ -110,7 +110,7 @@ zone_id:
 certificate:
   description:
     - The certificate as Cloudflare shows it after the run (before deletion for O(state=absent)); V(null) when there is none.
-  returned: always
+  returned: success
   type: dict
   contains:
     id:
