@@ -17,14 +17,7 @@ VENV="$(make_venv main "$main_python" "$REPO_ROOT/requirements-dev.txt")"
 PY="$VENV/bin/python"
 build_collection_tree
 
-WORK="$(mktemp -d)"
-# shellcheck disable=SC2329  # called by the EXIT trap
-cleanup() {
-  stop_emulator
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_workdir
 
 log "Starting the Cloudflare API emulator (certificates take ${ACTIVATION_SECONDS}s to become active)"
 start_emulator "$PY" "$WORK/emulator.json" --zone "$ZONE" --activation-seconds "$ACTIVATION_SECONDS" || exit 1

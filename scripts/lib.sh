@@ -144,3 +144,10 @@ stop_emulator() {
 emulator_field() {
   "$EMULATOR_PYTHON" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"
 }
+
+# make_workdir -> $WORK, a temporary folder that goes, with the emulator if one was started, when the script exits.
+make_workdir() {
+  WORK="$(mktemp -d)"
+  trap 'stop_emulator; rm -rf "$WORK"' EXIT
+  trap 'exit 130' INT TERM
+}

@@ -17,14 +17,7 @@ export PATH="$VENV/bin:$PATH"
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false ANSIBLE_NOCOLOR=1
 [ -d "$COLLECTION_DIR/.git" ] || build_collection_tree
 
-WORK="$(mktemp -d)"
-# shellcheck disable=SC2329  # called by the EXIT trap
-cleanup() {
-  stop_emulator
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+make_workdir
 
 log "Starting the Cloudflare API emulator for the integration targets"
 # One zone per target, so that targets never see each other's certificates.
