@@ -127,7 +127,6 @@ class CloudflareClient(object):
         self.session.verify = validate_certs
         self.session.headers.update(headers)
         self.session.headers['User-Agent'] = USER_AGENT
-        self.calls = []  # (method, path) of every attempt, for results and tests
         self._pause = 0.0
         self._pause_lock = threading.Lock()
 
@@ -166,7 +165,6 @@ class CloudflareClient(object):
             if self._pause:
                 self.sleep(self._pause)
                 self._pause = 0.0
-        self.calls.append((method, path))
         response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout)
         # Only ever raised here: a thread whose answer left the server earlier must not cancel a pause another asked for.
         self._pause = max(self._pause, _ratelimit_pause(response))
@@ -220,7 +218,3 @@ class CloudflareClient(object):
                 'zone %r was not found (%d matches): check the name, or that the API token may read this zone, '
                 'or give zone_id instead' % (name, len(zones)), method='GET', path='/zones')
         return zones[0]['id']
-
-    @property
-    def write_calls(self):
-        return [call for call in self.calls if call[0] != 'GET']

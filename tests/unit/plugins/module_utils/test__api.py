@@ -359,14 +359,3 @@ def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
     assert str(error.value).startswith("zone 'missing.example' was not found (0 matches)")
     assert 'give zone_id instead' in str(error.value)
     assert cloudflare.sent == ['GET /zones?name=missing.example']
-
-
-def test_every_attempt_is_recorded_and_writes_are_told_apart(cloudflare, client):
-    cloudflare.route('GET', TLS_CLIENT_AUTH, text(503, 'busy'), ok(SETTING))
-    cloudflare.route('PATCH', TLS_CLIENT_AUTH, ok(SETTING))
-
-    client.get(TLS_CLIENT_AUTH)
-    client.request('PATCH', TLS_CLIENT_AUTH, body={'value': 'on'})
-
-    assert client.calls == [('GET', TLS_CLIENT_AUTH), ('GET', TLS_CLIENT_AUTH), ('PATCH', TLS_CLIENT_AUTH)]
-    assert client.write_calls == [('PATCH', TLS_CLIENT_AUTH)]
