@@ -336,13 +336,9 @@ class HostnameClientCert(CloudflareModule):
         if certificate is None:
             return None
         view = dict((field, certificate.get(field)) for field in RETURNED_FIELDS)
-        pem = certificate.get('pem')
-        if pem:
-            view['fingerprint_sha256'] = fingerprint_sha256(load_certificate(pem))
-        elif cert is not None:
-            view['fingerprint_sha256'] = fingerprint_sha256(cert)
-        else:
-            view['fingerprint_sha256'] = certificate.get('fingerprint_sha256')
+        # Cloudflare's PEM is the authority; the local certificate stands in where the API left it out.
+        shown = load_certificate(certificate['pem']) if certificate.get('pem') else cert
+        view['fingerprint_sha256'] = fingerprint_sha256(shown) if shown is not None else None
         return view
 
     def diff_view(self, certificate, cert):
