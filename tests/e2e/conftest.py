@@ -75,6 +75,10 @@ class Emulator:
     def requests(self):
         return self.control('/requests')
 
+    def fault(self, **spec):
+        """Queue a fault: method, path (regex), kind (429, 502, 503, drop_after_commit, ...), count, retry_after."""
+        return self._call(self.control_url + '/faults', 'POST', spec)['result']
+
     def configure(self, **knobs):
         """Change knobs at run time (latency_ms, rate_limit, rate_window, ...)."""
         return self._call(self.control_url + '/config', 'PATCH', knobs)['result']

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The modules under the emulator's injected faults: what Cloudflare's edge does on a bad day, end to end."""
+
+CERTIFICATES = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames/certificates'
+ASSOCIATIONS = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames'
+
+
+def play(emulator, tasks):
+    return [{'name': 'Modules under faults', 'hosts': 'localhost', 'gather_facts': False,
+             'module_defaults': {'group/aop.cloudflare.all': {
+                 'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}},
+             'tasks': tasks}]
+
+
+def upload(pki, name='a'):
+    return {'name': 'Upload', 'register': 'uploaded', 'aop.cloudflare.hostname_client_cert': {
+        'certificate': (pki / (name + '.crt')).read_text(), 'private_key': (pki / (name + '.key')).read_text()}}
+
+
+def calls(emulator, method):
+    return [entry['status'] for entry in emulator.requests() if entry['method'] == method]
+
+
+def test_an_upload_whose_answer_is_lost_is_adopted_not_sent_twice(emulator, pki, ansible):
+    emulator.fault(method='POST', path=CERTIFICATES + '$', kind='drop_after_commit', count=1)
+
+    result = ansible(play(emulator, [upload(pki)]))
+
+    assert result.rc == 0, result
+    assert result.recap['localhost']['changed'] == 1, result
+    assert len(calls(emulator, 'POST')) == 1, 'the upload is never sent again: the list is read instead'
+    assert len(emulator.zone()['certificates']) == 1
+
+
+def test_an_upload_answered_502_is_looked_up_and_fails_clearly_when_absent(emulator, pki, ansible):
+    emulator.fault(method='POST', path=CERTIFICATES + '$', kind='502', count=1)
+
+    result = ansible(play(emulator, [upload(pki)]))
+
+    assert result.rc != 0, result
+    assert 'HTTP 502' in result.output and 'cf-ray' in result.output, result
+    assert calls(emulator, 'POST') == [502], 'no blind retry of the upload'
+    assert emulator.zone()['certificates'] == []
+
+
+def test_a_put_that_meets_503_then_a_lost_answer_is_retried_and_converges(emulator, pki, ansible):
+    emulator.fault(method='PUT', path=ASSOCIATIONS + '$', kind='503', count=1, retry_after=1)
+    emulator.fault(method='PUT', path=ASSOCIATIONS + '$', kind='drop_after_commit', count=1)
+    enable = {'name': 'Enable', 'aop.cloudflare.hostname_aop': {
+        'hostnames': ['app.example.com', 'api.example.com'], 'cert_id': '{{ uploaded.certificate.id }}'}}
+
+    first = ansible(play(emulator, [upload(pki), enable]))
+    emulator.clear_requests()
+    second = ansible(play(emulator, [upload(pki), enable]))
+
+    assert first.rc == 0, first
+    assert second.rc == 0 and second.recap['localhost']['changed'] == 0, second
+    assert calls(emulator, 'PUT') == [], 'converged: the second run writes nothing'
+    enabled = sorted(item['hostname'] for item in emulator.zone()['associations'] if item['enabled'] is True)
+    assert enabled == ['api.example.com', 'app.example.com']
+
+
+def test_reads_rate_limited_with_retry_after_are_retried(emulator, pki, ansible):
+    emulator.fault(method='GET', path=CERTIFICATES + '$', kind='429', count=2, retry_after=1)
+
+    result = ansible(play(emulator, [upload(pki)]))
+
+    assert result.rc == 0, result
+    assert calls(emulator, 'GET').count(429) == 2
