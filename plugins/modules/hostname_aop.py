@@ -175,17 +175,19 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    CERT_ID_PATTERN,
+    CERTIFICATE_HOSTNAME_LIMIT,
+    HOSTNAME_PATTERN,
+    normalize_hostname,
+)
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
-CERTIFICATE_HOSTNAME_LIMIT = 100
 # Reads run a few at a time: one GET per hostname is the only way to read associations.
 READ_WORKERS = 8
-HOSTNAME_PATTERN = re.compile(r'^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)+$')
-CERT_ID_PATTERN = re.compile(r'^[0-9a-fA-F]{32}$|^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 RETURNED_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
                    'signature', 'expires_on', 'created_at', 'updated_at')
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
@@ -256,7 +258,7 @@ class HostnameAop(CloudflareModule):
         seen, per_certificate = {}, {}
         for item in items:
             option = item.pop('option')
-            hostname = (item['hostname'] or '').strip().lower().rstrip('.')
+            hostname = normalize_hostname(item['hostname'])
             if not HOSTNAME_PATTERN.match(hostname):
                 self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, item['hostname']))
             if hostname in seen:

@@ -165,8 +165,8 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     validate_for_upload,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import ZONE_CERTIFICATE_LIMIT
 
-ZONE_CERTIFICATE_LIMIT = 10
 # Cloudflare's own expiry notices start 30 days ahead.
 EXPIRY_WARNING_DAYS = 30
 GONE_STATUSES = ('deleted',)
