@@ -23,8 +23,11 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Predicts the change and each returned association; fields Cloudflare fills in for a new association
-      (timestamps, and certificate details when the certificate changes) are V(null).
+    details:
+      - Predicts the change and each returned association; fields Cloudflare fills in for a new association
+        (timestamps, and certificate details when the certificate changes) are V(null).
+      - Accepts the id V((known after upload)) that M(aop.cloudflare.hostname_client_cert) returns in check mode for a
+        certificate not uploaded yet, so that a chain of the three steps predicts the whole run.
   diff_mode:
     support: full
     details: Shows, for each hostname that changes, its state and certificate id before and after.
@@ -40,6 +43,8 @@ options:
     description:
       - Id of the hostname client certificate (RV(aop.cloudflare.hostname_client_cert#module:certificate.id)).
       - Required with O(hostnames) unless O(state=absent).
+      - In check mode, M(aop.cloudflare.hostname_client_cert) returns V((known after upload)) as the id of a certificate it
+        would upload; this module accepts that value in check mode only and predicts the change.
     type: str
   state:
     description:
@@ -68,6 +73,15 @@ options:
         type: str
         choices: [enabled, disabled, absent]
         default: enabled
+  read_concurrency:
+    description:
+      - How many hostnames are read at once. Cloudflare has no call that lists a zone's associations, so each declared
+        hostname costs one read; on a zone of 1,000 hostnames the reads are most of the run's time.
+      - Every call, from every thread and every module run on the controller, is paced by one shared budget (see the
+        collection's README), so a higher value cannot exceed Cloudflare's rate limit; it can only spend the budget sooner.
+      - Cloudflare also limits each client address to 200 calls per second.
+    type: int
+    default: 16
   wait:
     description:
       - Wait until every hostname this run enables reports C(active).
@@ -165,6 +179,12 @@ hostnames:
     updated_at:
       description: When the association last changed.
       type: str
+changed_hostnames:
+  description: The declared hostnames whose association this run changed (or would change, in check mode), in the order declared.
+  returned: success
+  type: list
+  elements: str
+  sample: [app.example.com]
 released_cert_ids:
   description:
     - Certificate ids that declared hostnames used before the run and no longer use after it (for example after a
@@ -182,12 +202,11 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERT_ID_PATTERN,
     CERTIFICATE_HOSTNAME_LIMIT,
     HOSTNAME_PATTERN,
+    UNKNOWN_CERT_ID,
     normalize_hostname,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
-# Reads run a few at a time: one GET per hostname is the only way to read associations.
-READ_WORKERS = 8
 RETURNED_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
                    'signature', 'expires_on', 'created_at', 'updated_at')
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
@@ -236,6 +255,7 @@ class HostnameAop(CloudflareModule):
         result = {
             'changed': bool(changes),
             'hostnames': [view(item['hostname'], after[item['hostname']]) for item in desired],
+            'changed_hostnames': [change['hostname'] for change in changes],
             'released_cert_ids': self.released(current, after),
         }
         if self.module._diff:
@@ -250,6 +270,8 @@ class HostnameAop(CloudflareModule):
 
     def desired(self):
         """The declared hostnames as [{hostname, cert_id, state}], checked before any call."""
+        if self.params['read_concurrency'] < 1:
+            self.module.fail_json(msg='read_concurrency must be 1 or more (it is %d)' % self.params['read_concurrency'])
         if self.params['config'] is not None:
             items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
         else:
@@ -273,9 +295,14 @@ class HostnameAop(CloudflareModule):
             if not item['cert_id']:
                 self.module.fail_json(msg='%s is required for state=%s of %s (the id returned by '
                                           'aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname))
-            if not CERT_ID_PATTERN.match(item['cert_id']):
+            if item['cert_id'] == UNKNOWN_CERT_ID and not self.check_mode:
+                self.module.fail_json(msg='%s is %r, the id a check-mode run of aop.cloudflare.hostname_client_cert gives '
+                                          'a certificate it did not upload: run that step without check mode first'
+                                          % (field, UNKNOWN_CERT_ID))
+            if item['cert_id'] != UNKNOWN_CERT_ID and not CERT_ID_PATTERN.match(item['cert_id']):
                 self.module.fail_json(msg='%s: %r is not a certificate id (32 hex characters or a UUID)' % (field, item['cert_id']))
-            per_certificate[item['cert_id']] = per_certificate.get(item['cert_id'], 0) + 1
+            if item['cert_id'] != UNKNOWN_CERT_ID:  # check mode: each certificate to upload is its own unknown
+                per_certificate[item['cert_id']] = per_certificate.get(item['cert_id'], 0) + 1
         for cert_id, count in sorted(per_certificate.items()):
             if count > CERTIFICATE_HOSTNAME_LIMIT:
                 self.module.fail_json(msg='%d hostnames declared for certificate %s; Cloudflare allows %d per '
@@ -295,7 +322,7 @@ class HostnameAop(CloudflareModule):
             raise
 
     def read_all(self, hostnames):
-        with ThreadPoolExecutor(max_workers=max(1, min(READ_WORKERS, len(hostnames)))) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, min(self.params['read_concurrency'], len(hostnames)))) as pool:
             return dict(zip(hostnames, pool.map(self.read, hostnames)))
 
     # --- comparing and writing -------------------------------------------------------------------------------
@@ -374,6 +401,7 @@ def main():
                     'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
                 },
             },
+            'read_concurrency': {'type': 'int', 'default': 16},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },

@@ -1,0 +1,344 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role per_hostname_aop's rules, in Python (private): check its variables, plan one zone, and decide which of
+the play's hosts configures each zone. Nothing here calls the API, and no plan ever holds a private key or a token."""
+
+import os
+import re
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
+    CertificateError,
+    fingerprint_sha256,
+    format_time,
+    is_ca,
+    load_certificate,
+    load_private_key,
+    not_after,
+    public_keys_match,
+)
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    CERTIFICATE_HOSTNAME_LIMIT,
+    HOSTNAME_PATTERN,
+    ZONE_CERTIFICATE_LIMIT,
+    ZONE_ID_PATTERN,
+    normalize_hostname,
+    normalize_zone,
+)
+
+PREFIX = 'per_hostname_aop_'
+SINGLE_SET_VARIABLES = ('certificate', 'certificate_file', 'private_key', 'private_key_file', 'hostnames')
+ENVIRONMENT_TOKEN = 'CLOUDFLARE_API_TOKEN'
+ENVIRONMENT_KEY = ('CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL')
+# What two hosts must agree on to share one zone's run (credentials excepted: they are never compared or kept).
+DECLARATION_FIELDS = ('state', 'tls_client_auth', 'delete_released_certificates', 'base_url')
+
+
+class PlanError(Exception):
+    """The role's variables hold mistakes; every one of them is in problems, each naming its variable."""
+
+    def __init__(self, problems):
+        super(PlanError, self).__init__('; '.join(problems))
+        self.problems = problems
+
+
+def _given(value):
+    return value not in (None, '')
+
+
+def _read(path, variable):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8')
+    except (IOError, OSError, UnicodeDecodeError) as exc:
+        raise CertificateError('%s: %s cannot be read (%s)' % (variable, path, exc.__class__.__name__))
+
+
+class _Planner(object):
+    """Collects every problem instead of stopping at the first, so one run shows the user all there is to fix."""
+
+    def __init__(self, variables, find_file, environ):
+        self.variables = variables
+        self.find_file = find_file
+        self.environ = environ
+        self.problems = []
+
+    def var(self, name):
+        return self.variables.get(PREFIX + name)
+
+    def problem(self, message):
+        self.problems.append(message)
+
+    def plan(self):
+        state = self.var('state') or 'present'
+        zone, zone_id = self.zone()
+        self.credentials()
+        base_url = self.base_url()
+        given_sets = self.given_sets()
+        sets = [self.certificate_set(index, given, prefix, state) for index, (given, prefix) in enumerate(given_sets)]
+        sets = [item for item in sets if item is not None]
+        self.cross_set_rules(sets, [prefix for _given, prefix in given_sets], zone)
+        if self.problems:
+            raise PlanError(self.problems)
+        return {
+            'zone': zone,
+            'zone_id': zone_id,
+            'zone_key': zone_id.lower() if zone_id else zone,
+            'state': state,
+            'tls_client_auth': self.var('tls_client_auth') or 'enabled',
+            'delete_released_certificates': bool(self.var('delete_released_certificates')),
+            'base_url': base_url,
+            'sets': [dict((key, value) for key, value in item.items() if key != 'certificate') for item in sets],
+            # Step 1's input without keys, in the order of sets (the role adds each key when it uploads).
+            'certificates': [{'certificate': item['certificate']} for item in sets],
+            'hostnames': [hostname for item in sets for hostname in item['hostnames']],
+        }
+
+    # --- zone, credentials, endpoint ---------------------------------------------------------------------------
+
+    def zone(self):
+        zone, zone_id = self.var('zone'), self.var('zone_id')
+        if _given(zone) == _given(zone_id):
+            self.problem('set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id')
+            return None, None
+        if _given(zone_id):
+            if not ZONE_ID_PATTERN.match(str(zone_id)):
+                self.problem('per_hostname_aop_zone_id: %r is not a zone id (32 hexadecimal characters, shown on the zone\'s '
+                             'overview page); or give the name in per_hostname_aop_zone' % (zone_id,))
+            return None, str(zone_id)
+        name = normalize_zone(str(zone))
+        if not HOSTNAME_PATTERN.match(name):
+            self.problem('per_hostname_aop_zone: %r is not a zone name (e.g. example.com)' % (zone,))
+        return name, None
+
+    def credentials(self):
+        if _given(self.var('api_token')):
+            return
+        if _given(self.var('api_key')):
+            if not _given(self.var('api_email')) and not self.environ.get('CLOUDFLARE_EMAIL'):
+                self.problem('per_hostname_aop_api_key needs per_hostname_aop_api_email (the e-mail address of the account '
+                             'that owns the key)')
+            return
+        if self.environ.get(ENVIRONMENT_TOKEN) or all(self.environ.get(name) for name in ENVIRONMENT_KEY):
+            return
+        self.problem('no Cloudflare credentials: set per_hostname_aop_api_token (keep it in Ansible Vault), or '
+                     'per_hostname_aop_api_key with per_hostname_aop_api_email, or CLOUDFLARE_API_TOKEN on the controller')
+
+    def base_url(self):
+        url = self.var('base_url') or self.environ.get('CLOUDFLARE_BASE_URL')
+        if _given(url) and not re.match(r'^https?://[^/\s]+', str(url)):
+            variable = 'per_hostname_aop_base_url' if _given(self.var('base_url')) else 'CLOUDFLARE_BASE_URL'
+            self.problem('%s: %r is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)' % (variable, url))
+        return str(url).rstrip('/') if _given(url) else None
+
+    # --- certificate sets --------------------------------------------------------------------------------------
+
+    def given_sets(self):
+        """[(set, variable prefix)] in one shape, whichever form the user chose."""
+        listed = self.var('certificates') or []
+        single = [name for name in SINGLE_SET_VARIABLES if self.var(name)]
+        if listed and single:
+            self.problem('per_hostname_aop_certificates is set, and so is %s: use one form, not both'
+                         % ', '.join(PREFIX + name for name in single))
+            return []
+        if listed:
+            if len(listed) > ZONE_CERTIFICATE_LIMIT:
+                self.problem('per_hostname_aop_certificates has %d sets; Cloudflare allows %d hostname client certificates '
+                             'per zone' % (len(listed), ZONE_CERTIFICATE_LIMIT))
+            return [(given, 'per_hostname_aop_certificates[%d].' % index) for index, given in enumerate(listed)]
+        return [(dict((name, self.var(name)) for name in SINGLE_SET_VARIABLES), PREFIX)]
+
+    def certificate_set(self, index, given, prefix, state):
+        if not isinstance(given, dict):
+            self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, '
+                         'and hostnames' % prefix[:-1])
+            return None
+        hostnames = self.hostnames(given.get('hostnames'), prefix + 'hostnames')
+        certificate_pem, certificate_path = self.pem(given, 'certificate', prefix, required=True)
+        key_pem, key_path = self.pem(given, 'private_key', prefix, required=state == 'present')
+        if certificate_pem is None:
+            return None
+        try:
+            cert = load_certificate(certificate_pem, option=prefix + ('certificate_file' if certificate_path else 'certificate'))
+            key = load_private_key(key_pem, option=prefix + ('private_key_file' if key_path else 'private_key')) if key_pem else None
+        except CertificateError as exc:
+            self.problem(str(exc))
+            return None
+        if state == 'present':
+            self.certificate_rules(cert, key, prefix)
+        return {
+            'index': index,
+            'label': self.label(hostnames),
+            'fingerprint_sha256': fingerprint_sha256(cert),
+            'expires_on': format_time(not_after(cert)),
+            'private_key_file': key_path,
+            'hostnames': hostnames,
+            'certificate': certificate_pem,
+        }
+
+    def pem(self, given, kind, prefix, required):
+        """(text, path) of a certificate or key given as text or as a file on the controller; (None, None) if missing."""
+        text, path = given.get(kind), given.get(kind + '_file')
+        if _given(text) and _given(path):
+            self.problem('give %s%s or %s%s_file, not both' % (prefix, kind, prefix, kind))
+            return None, None
+        if _given(text):
+            return str(text), None
+        if not _given(path):
+            if required:
+                self.problem('neither %s%s (PEM text) nor %s%s_file (a path on the controller) is given'
+                             % (prefix, kind, prefix, kind))
+            return None, None
+        found, searched = self.find_file(str(path))
+        if found is None:
+            self.problem('%s%s_file: %s not found on the controller (looked in %s); give an absolute path, or one relative '
+                         'to the playbook or to the working directory' % (prefix, kind, path, ', '.join(searched)))
+            return None, None
+        try:
+            return _read(found, prefix + kind + '_file'), found
+        except CertificateError as exc:
+            self.problem(str(exc))
+            return None, None
+
+    def certificate_rules(self, cert, key, prefix):
+        if is_ca(cert):
+            self.problem('%scertificate is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client '
+                         'certificate that your CA issued, not the CA itself' % prefix)
+        if key is not None and not public_keys_match(cert, key):
+            self.problem('%sprivate_key does not belong to %scertificate (their public keys differ): give the key that was '
+                         'used to request this certificate' % (prefix, prefix))
+
+    def hostnames(self, given, variable):
+        if isinstance(given, str) or not isinstance(given, (list, tuple)):
+            self.problem('%s must be a list of hostnames' % variable)
+            return []
+        if not given:
+            self.problem('%s is empty: name at least one hostname of the zone' % variable)
+        if len(given) > CERTIFICATE_HOSTNAME_LIMIT:
+            self.problem('%s has %d entries; Cloudflare allows %d per certificate: spread them over more certificates'
+                         % (variable, len(given), CERTIFICATE_HOSTNAME_LIMIT))
+        hostnames = []
+        for position, value in enumerate(given):
+            hostname = normalize_hostname(str(value))
+            if not HOSTNAME_PATTERN.match(hostname):
+                self.problem('%s[%d]: %r is not a valid hostname (e.g. app.example.com)' % (variable, position, value))
+            hostnames.append(hostname)
+        return hostnames
+
+    @staticmethod
+    def label(hostnames):
+        """How task output names a set: by its hostnames, never by its PEM or key."""
+        if not hostnames:
+            return 'certificate for no hostname'
+        more = ' and %d more' % (len(hostnames) - 1) if len(hostnames) > 1 else ''
+        return 'certificate for %s%s' % (hostnames[0], more)
+
+    def cross_set_rules(self, sets, prefixes, zone):
+        seen_hostnames, seen_certificates = {}, {}
+        for item in sets:
+            prefix = prefixes[item['index']]
+            for hostname in item['hostnames']:
+                if hostname in seen_hostnames:
+                    self.problem('%shostnames: %s is already in %shostnames; a hostname uses one certificate'
+                                 % (prefix, hostname, seen_hostnames[hostname]))
+                seen_hostnames.setdefault(hostname, prefix)
+                if zone and HOSTNAME_PATTERN.match(hostname) and hostname != zone and not hostname.endswith('.' + zone):
+                    self.problem('%shostnames: %s is not in the zone %s' % (prefix, hostname, zone))
+            if item['fingerprint_sha256'] in seen_certificates:
+                self.problem('%scertificate is the same certificate as %scertificate: give each certificate once, with all '
+                             'its hostnames' % (prefix, seen_certificates[item['fingerprint_sha256']]))
+            seen_certificates.setdefault(item['fingerprint_sha256'], prefix)
+
+
+def plan_zone(variables, find_file, environ=None):
+    """The plan of one host's role variables (names with the per_hostname_aop_ prefix); raises PlanError.
+
+    find_file(path) -> (absolute path or None, [places searched]).
+    """
+    return _Planner(variables, find_file, os.environ if environ is None else environ).plan()
+
+
+def declaration(plan):
+    """What hosts must agree on for one zone: the settings, and each certificate (by fingerprint) with its hostnames."""
+    shown = dict((field, plan[field]) for field in DECLARATION_FIELDS)
+    shown['certificates'] = dict((item['fingerprint_sha256'], sorted(item['hostnames'])) for item in plan['sets'])
+    return shown
+
+
+def difference(first, second, first_host, second_host):
+    """One line saying how two hosts' declarations of a zone differ."""
+    parts = []
+    for field in DECLARATION_FIELDS:
+        if first[field] != second[field]:
+            parts.append('%s%s is %r on %s, %r on %s' % (PREFIX, field, first[field], first_host, second[field], second_host))
+    ours, theirs = first['certificates'], second['certificates']
+    for fingerprint in sorted(set(ours) | set(theirs)):
+        shown = 'certificate %s...' % fingerprint[:23]
+        if fingerprint not in theirs:
+            parts.append('%s only on %s' % (shown, first_host))
+        elif fingerprint not in ours:
+            parts.append('%s only on %s' % (shown, second_host))
+        elif ours[fingerprint] != theirs[fingerprint]:
+            parts.append('hostnames of %s: %s only on %s, %s only on %s' % (
+                shown, ', '.join(sorted(set(ours[fingerprint]) - set(theirs[fingerprint]))) or 'none', first_host,
+                ', '.join(sorted(set(theirs[fingerprint]) - set(ours[fingerprint]))) or 'none', second_host))
+    return '; '.join(parts)
+
+
+def assign_zone(host, plans):
+    """Which host configures this host's zone, with a message; raises PlanError when hosts declare it differently.
+
+    plans: {host: plan} of the hosts running the role in this play, in play order (this host's own included).
+    """
+    own = plans[host]
+    sharing = [name for name, plan in plans.items() if plan['zone_key'] == own['zone_key']]
+    own_declaration = declaration(own)
+    conflicts = []
+    for name in sharing:
+        if name != host:
+            other = declaration(plans[name])
+            if other != own_declaration:
+                conflicts.append('%s and %s declare zone %s differently (%s)'
+                                 % (host, name, own['zone_key'], difference(own_declaration, other, host, name)))
+    if conflicts:
+        raise PlanError(conflicts + ['give every host that names this zone the same per_hostname_aop_* variables, or '
+                                     'run the role for the zone from one host'])
+    owner = sharing[0]
+    others = [name for name in sharing if name != owner]
+    if owner == host:
+        message = 'configures zone %s' % own['zone_key']
+        if others:
+            message += ' (also declared, identically, by %s)' % ', '.join(others)
+    else:
+        message = 'zone %s is configured by %s, which declares it identically' % (own['zone_key'], owner)
+    return owner == host, message
+
+
+def association_config(plan, certificates):
+    """Step 3's config: every hostname of every set with the id step 1 returned for its certificate (same order)."""
+    return [{'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
+            for item, certificate in zip(plan['sets'], certificates) for hostname in item['hostnames']]
+
+
+def summary(plan, certificates, associations, full=False):
+    """The role's closing report: one line per certificate, then what changed (or every hostname when full)."""
+    by_certificate = {}
+    for association in associations.get('hostnames') or []:
+        by_certificate.setdefault(association.get('cert_id'), []).append(association)
+    lines = []
+    for item, certificate in zip(plan['sets'], certificates):
+        certificate = certificate or {}
+        lines.append('%s: certificate %s, %s, expires %s, %d hostname(s) %s' % (
+            item['label'], certificate.get('id'), certificate.get('status'), certificate.get('expires_on') or item['expires_on'],
+            len(by_certificate.get(certificate.get('id'), [])), 'enabled' if plan['state'] == 'present' else 'voided'))
+    changed = set(associations.get('changed_hostnames') or [])
+    shown = [association for association in associations.get('hostnames') or [] if full or association['hostname'] in changed]
+    for association in shown:
+        lines.append('%s %s: %s%s, status %s' % (
+            'changed' if association['hostname'] in changed else 'unchanged', association['hostname'], association['state'],
+            ' with certificate %s' % association['cert_id'] if association.get('cert_id') else '', association.get('status')))
+    if not full and not changed:
+        lines.append('no hostname changed')
+    return lines

@@ -1,0 +1,227 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The role's rules: every problem named by its variable, plans without secrets, one host per zone, conflicts."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
+    PlanError,
+    assign_zone,
+    association_config,
+    plan_zone,
+    summary,
+)
+from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import key_fragments
+
+TOKEN = 'role-unit-token-0123456789abcdef'
+
+
+@pytest.fixture
+def files(tmp_path, pki):
+    """The test PKI as files, and a find_file that looks only in tmp_path (relative) or at the path (absolute)."""
+    for name, pair in (('rsa', pki.rsa_leaf), ('ec', pki.ec_leaf), ('ca', pki.rsa_ca)):
+        (tmp_path / (name + '.crt')).write_text(pair.cert_pem)
+        (tmp_path / (name + '.key')).write_text(pair.key_pem)
+
+    def find_file(path):
+        candidate = path if os.path.isabs(path) else str(tmp_path / path)
+        return (candidate if os.path.isfile(candidate) else None), [str(tmp_path)]
+
+    return find_file
+
+
+def variables(**given):
+    """The role's variables as the role passes them (unprefixed names here, for brevity), with its defaults."""
+    values = {'state': 'present', 'zone': 'example.com', 'api_token': TOKEN, 'tls_client_auth': 'enabled',
+              'delete_released_certificates': True, 'hostnames': [], 'certificates': []}
+    values.update(given)
+    return dict(('per_hostname_aop_' + name, value) for name, value in values.items())
+
+
+def single(**given):
+    values = {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']}
+    values.update(given)
+    return variables(**values)
+
+
+def problems_of(find_file, environ=None, **given):
+    with pytest.raises(PlanError) as error:
+        plan_zone(variables(**given), find_file, environ or {})
+    return error.value.problems
+
+
+# --- plans ----------------------------------------------------------------------------------------------------------
+
+def test_a_single_set_is_planned_without_any_secret(files, pki, tmp_path):
+    plan = plan_zone(single(hostnames=['App.Example.com.', ' api.example.com']), files, {})
+
+    assert plan['zone'] == 'example.com' and plan['zone_key'] == 'example.com' and plan['zone_id'] is None
+    assert plan['hostnames'] == ['app.example.com', 'api.example.com'], 'normalized as hostname_aop normalizes them'
+    assert plan['sets'] == [{
+        'index': 0, 'label': 'certificate for app.example.com and 1 more',
+        'fingerprint_sha256': ':'.join(pki.rsa_leaf.fingerprint_sha256[i:i + 2] for i in range(0, 64, 2)),
+        'expires_on': pki.rsa_leaf.expires_on, 'private_key_file': str(tmp_path / 'rsa.key'),
+        'hostnames': ['app.example.com', 'api.example.com']}]
+    assert plan['certificates'] == [{'certificate': pki.rsa_leaf.cert_pem}]
+    shown = json.dumps(plan)
+    assert TOKEN not in shown
+    assert not [fragment for fragment in key_fragments(pki.rsa_leaf.key_pem) if fragment in shown]
+
+
+def test_sets_keep_their_order_and_inline_text_is_accepted(files, pki):
+    plan = plan_zone(variables(certificates=[
+        {'certificate_file': 'ec.crt', 'private_key': pki.ec_leaf.key_pem, 'hostnames': ['api.example.com']},
+        {'certificate': pki.rsa_leaf.cert_pem, 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']}]), files, {})
+
+    assert [item['hostnames'] for item in plan['sets']] == [['api.example.com'], ['app.example.com']]
+    assert plan['sets'][0]['private_key_file'] is None, 'an inline key is not in the plan, and has no file'
+    assert plan['certificates'][1] == {'certificate': pki.rsa_leaf.cert_pem}
+
+
+def test_zone_by_id_is_its_key(files):
+    plan = plan_zone(single(zone=None, zone_id='023E105F4ECEF8AD9CA31A8372D0C353'), files, {})
+    assert plan['zone'] is None and plan['zone_key'] == '023e105f4ecef8ad9ca31a8372d0c353'
+
+
+def test_absent_needs_no_private_key(files):
+    plan = plan_zone(variables(state='absent', certificate_file='rsa.crt', hostnames=['app.example.com']), files, {})
+    assert plan['state'] == 'absent' and plan['sets'][0]['private_key_file'] is None
+
+
+def test_credentials_may_come_from_the_environment(files):
+    plan_zone(single(api_token=None), files, {'CLOUDFLARE_API_TOKEN': 'x'})
+    plan_zone(single(api_token=None), files, {'CLOUDFLARE_API_KEY': 'k', 'CLOUDFLARE_EMAIL': 'e@example.com'})
+    plan_zone(single(api_token=None, api_key='k'), files, {'CLOUDFLARE_EMAIL': 'e@example.com'})
+
+
+# --- every problem, named by its variable ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize('given, expected', [
+    ({'zone': None}, 'set exactly one of per_hostname_aop_zone'),
+    ({'zone_id': '023e105f4ecef8ad9ca31a8372d0c353'}, 'set exactly one of per_hostname_aop_zone'),
+    ({'zone': None, 'zone_id': 'zone/../x'}, "per_hostname_aop_zone_id: 'zone/../x' is not a zone id"),
+    ({'zone': 'example com'}, "per_hostname_aop_zone: 'example com' is not a zone name"),
+    ({'api_token': None}, 'no Cloudflare credentials: set per_hostname_aop_api_token'),
+    ({'api_token': None, 'api_key': 'k'}, 'per_hostname_aop_api_key needs per_hostname_aop_api_email'),
+    ({'base_url': 'api.cloudflare.com/client/v4'}, "per_hostname_aop_base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
+    ({'certificate_file': None}, 'neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file'),
+    ({'private_key_file': None}, 'neither per_hostname_aop_private_key (PEM text) nor per_hostname_aop_private_key_file'),
+    ({'certificate': 'x'}, 'give per_hostname_aop_certificate or per_hostname_aop_certificate_file, not both'),
+    ({'certificate_file': 'missing.crt'}, 'per_hostname_aop_certificate_file: missing.crt not found on the controller'),
+    ({'certificate_file': 'rsa.key'}, 'per_hostname_aop_certificate_file is not a PEM certificate'),
+    ({'private_key_file': 'rsa.crt'}, 'per_hostname_aop_private_key_file is not an unencrypted PEM private key'),
+    ({'private_key_file': 'ec.key'}, 'per_hostname_aop_private_key does not belong to per_hostname_aop_certificate'),
+    ({'certificate_file': 'ca.crt', 'private_key_file': 'ca.key'}, 'per_hostname_aop_certificate is a CA certificate'),
+    ({'hostnames': []}, 'per_hostname_aop_hostnames is empty'),
+    ({'hostnames': 'app.example.com'}, 'per_hostname_aop_hostnames must be a list of hostnames'),
+    ({'hostnames': ['app/..']}, "per_hostname_aop_hostnames[0]: 'app/..' is not a valid hostname"),
+    ({'hostnames': ['app.example.net']}, 'per_hostname_aop_hostnames: app.example.net is not in the zone example.com'),
+    ({'hostnames': ['h%d.example.com' % n for n in range(101)]}, 'per_hostname_aop_hostnames has 101 entries'),
+])
+def test_a_single_set_mistake_names_its_variable(files, given, expected):
+    values = {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']}
+    values.update(given)
+    problems = problems_of(files, **values)
+    assert [problem for problem in problems if expected in problem], problems
+
+
+def test_list_mistakes_name_the_set_and_all_are_reported_at_once(files):
+    problems = problems_of(files, certificates=[
+        {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']},
+        {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['APP.example.com']},
+        'not a dict',
+    ])
+
+    assert problems == [
+        'per_hostname_aop_certificates[2] must be a dictionary with certificate or certificate_file, private_key or '
+        'private_key_file, and hostnames',
+        'per_hostname_aop_certificates[1].hostnames: app.example.com is already in per_hostname_aop_certificates[0].hostnames; '
+        'a hostname uses one certificate',
+        'per_hostname_aop_certificates[1].certificate is the same certificate as per_hostname_aop_certificates[0].certificate: '
+        'give each certificate once, with all its hostnames',
+    ]
+
+
+def test_both_forms_at_once_and_too_many_sets(files):
+    problems = problems_of(files, hostnames=['app.example.com'],
+                           certificates=[{'certificate_file': 'rsa.crt', 'hostnames': ['a.example.com']}])
+    assert problems == ['per_hostname_aop_certificates is set, and so is per_hostname_aop_hostnames: use one form, not both']
+
+    eleven = [{'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['h%d.example.com' % n]}
+              for n in range(11)]
+    assert 'per_hostname_aop_certificates has 11 sets' in problems_of(files, certificates=eleven)[0]
+
+
+def test_a_missing_file_says_where_it_was_looked_for(files, tmp_path):
+    problems = problems_of(files, certificate_file='pki/app.crt', private_key_file='rsa.key', hostnames=['app.example.com'])
+    assert problems == ['per_hostname_aop_certificate_file: pki/app.crt not found on the controller (looked in %s); give an '
+                        'absolute path, or one relative to the playbook or to the working directory' % tmp_path]
+
+
+# --- one host per zone ----------------------------------------------------------------------------------------------
+
+def plans_for(files, **zones_of_hosts):
+    return dict((host, plan_zone(single(**given), files, {})) for host, given in zones_of_hosts.items())
+
+
+def test_the_first_host_of_a_zone_configures_it_and_the_others_say_who_does(files):
+    plans = plans_for(files, web1={}, web2={}, other={'zone': 'example.net', 'hostnames': ['app.example.net']})
+
+    assert assign_zone('web1', plans) == (True, 'configures zone example.com (also declared, identically, by web2)')
+    assert assign_zone('web2', plans) == (False, 'zone example.com is configured by web1, which declares it identically')
+    assert assign_zone('other', plans) == (True, 'configures zone example.net')
+
+
+def test_hosts_that_declare_one_zone_differently_fail_naming_both_and_the_difference(files):
+    plans = plans_for(files, web1={}, web2={'hostnames': ['app.example.com', 'www.example.com'], 'tls_client_auth': 'unchanged'},
+                      other={'zone': 'example.net', 'hostnames': ['app.example.net']})
+
+    with pytest.raises(PlanError) as error:
+        assign_zone('web2', plans)
+
+    first = error.value.problems[0]
+    assert first.startswith('web2 and web1 declare zone example.com differently (')
+    assert "per_hostname_aop_tls_client_auth is 'unchanged' on web2, 'enabled' on web1" in first
+    assert 'www.example.com only on web2, none only on web1' in first
+    assert assign_zone('other', plans)[0] is True, 'a zone nobody disputes is still configured'
+
+
+def test_zone_names_compare_as_cloudflare_compares_them(files):
+    plans = plans_for(files, a={'zone': 'Example.COM.'}, b={})
+    assert assign_zone('b', plans) == (False, 'zone example.com is configured by a, which declares it identically')
+
+
+# --- reshaping module results ---------------------------------------------------------------------------------------
+
+def test_config_pairs_each_set_with_its_certificate_id(files, pki):
+    plan = plan_zone(variables(certificates=[
+        {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com', 'www.example.com']},
+        {'certificate_file': 'ec.crt', 'private_key_file': 'ec.key', 'hostnames': ['api.example.com']}]), files, {})
+
+    config = association_config(plan, [{'id': 'a' * 32}, {'id': UNKNOWN_CERT_ID}])
+
+    assert config == [{'hostname': 'app.example.com', 'cert_id': 'a' * 32, 'state': 'enabled'},
+                      {'hostname': 'www.example.com', 'cert_id': 'a' * 32, 'state': 'enabled'},
+                      {'hostname': 'api.example.com', 'cert_id': UNKNOWN_CERT_ID, 'state': 'enabled'}]
+
+
+def test_summary_is_one_line_per_certificate_then_only_what_changed(files, pki):
+    plan = plan_zone(single(hostnames=['app.example.com', 'www.example.com']), files, {})
+    certificates = [{'id': 'a' * 32, 'status': 'active', 'expires_on': '2027-01-01T00:00:00Z'}]
+    associations = {'changed_hostnames': ['www.example.com'], 'hostnames': [
+        {'hostname': 'app.example.com', 'state': 'enabled', 'cert_id': 'a' * 32, 'status': 'active'},
+        {'hostname': 'www.example.com', 'state': 'enabled', 'cert_id': 'a' * 32, 'status': 'active'}]}
+
+    assert summary(plan, certificates, associations) == [
+        'certificate for app.example.com and 1 more: certificate %s, active, expires 2027-01-01T00:00:00Z, 2 hostname(s) '
+        'enabled' % ('a' * 32),
+        'changed www.example.com: enabled with certificate %s, status active' % ('a' * 32)]
+    assert len(summary(plan, certificates, associations, full=True)) == 3
+    assert summary(plan, certificates, dict(associations, changed_hostnames=[]))[-1] == 'no hostname changed'
