@@ -207,6 +207,8 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
+# A full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
+DEFAULT_READ_CONCURRENCY = 16
 RETURNED_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
                    'signature', 'expires_on', 'created_at', 'updated_at')
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
@@ -401,7 +403,7 @@ def main():
                     'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
                 },
             },
-            'read_concurrency': {'type': 'int', 'default': 16},
+            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },

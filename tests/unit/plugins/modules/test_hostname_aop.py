@@ -9,6 +9,7 @@ import collections
 
 import pytest
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -58,7 +59,7 @@ def managed(hostnames):
 @pytest.fixture
 def serial_reads(monkeypatch):
     """One read at a time, so that the order of the reads is exact too."""
-    monkeypatch.setattr(hostname_aop, 'READ_WORKERS', 1)
+    monkeypatch.setattr(hostname_aop, 'DEFAULT_READ_CONCURRENCY', 1)
 
 
 # --- enable, move, disable, void -------------------------------------------------------------------------------
@@ -284,8 +285,11 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
     ({'hostnames': ['not a hostname'], 'cert_id': CERT_ID}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
     ({'hostnames': ['h%03d.example.com' % number for number in range(101)], 'cert_id': CERT_ID},
      '101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID),
+    ({'hostnames': [APP], 'cert_id': UNKNOWN_CERT_ID},
+     "cert_id is '(known after upload)', the id a check-mode run of aop.cloudflare.hostname_client_cert gives"),
+    ({'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0}, 'read_concurrency must be 1 or more (it is 0)'),
 ], ids=['duplicate', 'duplicate-in-config', 'missing-cert-id', 'missing-cert-id-in-config', 'bad-cert-id', 'bad-hostname',
-        'over-100-per-certificate'])
+        'over-100-per-certificate', 'unknown-cert-id-outside-check-mode', 'no-reader'])
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(hostname_aop, dict({'api_token': API_TOKEN, 'zone': 'example.com'}, **args))
 
@@ -301,3 +305,37 @@ def test_a_uuid_and_a_32_hex_certificate_id_are_both_accepted(cloudflare, run_mo
                                                          {'hostname': API, 'cert_id': OTHER_CERT_ID}]))
 
     assert result['changed'] is False and not result.failed
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_check_mode_predicts_with_the_id_of_certificates_not_uploaded_yet(cloudflare, run_module):
+    """The chain step 1 -> step 3 in check mode: each new certificate is its own unknown, and its hostnames change."""
+    cloudflare.route('GET', one(APP), ok(association(APP, cert_id=OTHER_CERT_ID)))
+    cloudflare.route('GET', one(API), not_found())
+    many = ['h%03d.example.com' % number for number in range(100)]
+    for name in many:
+        cloudflare.route('GET', one(name), not_found())
+    config = [{'hostname': APP, 'cert_id': UNKNOWN_CERT_ID}, {'hostname': API, 'cert_id': UNKNOWN_CERT_ID}]
+    config += [{'hostname': name, 'cert_id': UNKNOWN_CERT_ID} for name in many]
+
+    result = run_module(hostname_aop, dict(ARGS, config=config), check_mode=True, diff=True)
+
+    assert cloudflare.writes == []
+    assert result['changed'] is True and not result.failed, '102 hostnames of unknown certificates are no limit breach'
+    assert result['changed_hostnames'] == [APP, API] + many
+    assert managed(result['hostnames'][:2]) == [
+        {'hostname': APP, 'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID, 'enabled': True},
+        {'hostname': API, 'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID, 'enabled': True}]
+    assert result['released_cert_ids'] == [OTHER_CERT_ID], 'a rotation in check mode predicts the release'
+    assert result['diff']['after'][APP] == {'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID}
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_changed_hostnames_lists_only_what_changed(cloudflare, run_module):
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    cloudflare.route('GET', one(API), not_found())
+    cloudflare.route('PUT', HOSTNAMES, ok([association(API)]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID))
+
+    assert result['changed_hostnames'] == [API]
