@@ -7,7 +7,7 @@
 DOCUMENTATION = r'''
 ---
 module: hostname_client_cert
-short_description: Upload, adopt or delete a Cloudflare hostname client certificate
+short_description: Upload, adopt or delete Cloudflare hostname client certificates
 version_added: 0.1.0
 description:
   - Step 1 of Cloudflare's per-hostname Authenticated Origin Pulls procedure. Cloudflare's edge presents this client
@@ -16,7 +16,11 @@ description:
     already on the zone is adopted (V(changed=false)); a duplicate is never uploaded.
   - Before any write, the certificate and key are checked locally the way Cloudflare would check them (PEM parses,
     key matches, a leaf and not a CA, not expired) and that the zone has room left within its 10 certificates.
+  - An upload whose answer is lost (no answer, or an HTTP 5xx) may have been stored all the same. The module then reads
+    the zone's certificates and adopts it if it is there, or sends it again if it is not (at most 3 sends in all).
+    An upload that Cloudflare refuses as a duplicate (a parallel run uploaded it) is adopted the same way.
   - By default the module waits until Cloudflare reports the certificate C(active), so the next step can use it at once.
+  - O(certificates) handles several certificates in one run, for example all those of a zone.
 author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
@@ -27,17 +31,22 @@ attributes:
     support: full
     details:
       - Predicts the change and the returned certificate.
-      - Fields only Cloudflare can know (RV(certificate.id), RV(certificate.uploaded_on)) are V(null) for an upload.
+      - For an upload, RV(certificate.id) is the placeholder V((known after upload\)), which
+        M(aop.cloudflare.hostname_aop) accepts in check mode, so that a later task using it predicts as well.
+        RV(certificate.uploaded_on) is V(null).
+      - A deletion is predicted to succeed. Whether hostnames still use the certificate (see O(when_in_use)) is only
+        known when Cloudflare answers the deletion.
   diff_mode:
     support: full
-    details: Shows the certificate by fingerprint, serial number, issuer and expiry; never PEM text or the key.
+    details: Shows each certificate by fingerprint, serial number, issuer and expiry; never PEM text or the key.
   idempotent:
     support: full
 options:
   certificate:
     description:
       - The client certificate, PEM text (C(-----BEGIN CERTIFICATE-----)). Use P(ansible.builtin.file#lookup) to read a file.
-      - Required when O(state=present). With O(state=absent), the certificate to delete (or give O(id)).
+      - Required when O(state=present), unless O(certificates) is given. With O(state=absent), the certificate to
+        delete (or give O(id)).
     type: str
   private_key:
     description:
@@ -48,22 +57,57 @@ options:
     description:
       - Id of a certificate on the zone, to delete it with O(state=absent) without having its PEM.
     type: str
+  certificates:
+    description:
+      - Several certificates in one run, instead of O(certificate), O(private_key) and O(id). A certificate may be
+        listed only once.
+      - With O(state=present), every certificate is checked before any write (each problem is reported, named by its
+        place in the list), the zone's certificates are read once, the missing ones are uploaded one after the other,
+        and then (O(wait=true)) the module waits for those not C(active) yet, which Cloudflare deploys side by side.
+        Nothing is uploaded if the uploads would take the zone beyond its 10 certificates.
+      - With O(state=absent), each certificate is deleted, then (O(wait=true)) the module waits until all are gone.
+    type: list
+    elements: dict
+    suboptions:
+      certificate:
+        description:
+          - As O(certificate). Required with O(state=present); with O(state=absent), give it or O(certificates[].id).
+        type: str
+      private_key:
+        description:
+          - As O(private_key), for O(certificates[].certificate).
+        type: str
+      id:
+        description:
+          - As O(id); only with O(state=absent).
+        type: str
   state:
     description:
-      - V(present) uploads O(certificate) unless the zone already holds it.
-      - V(absent) deletes it. Cloudflare refuses to delete a certificate that hostnames still use; void them first with
-        M(aop.cloudflare.hostname_aop) and O(aop.cloudflare.hostname_aop#module:state=absent).
+      - V(present) uploads the certificates unless the zone already holds them.
+      - V(absent) deletes them. Cloudflare refuses to delete a certificate that hostnames still use; void them first with
+        M(aop.cloudflare.hostname_aop) and O(aop.cloudflare.hostname_aop#module:state=absent), or see O(when_in_use).
     type: str
     choices: [present, absent]
     default: present
+  when_in_use:
+    description:
+      - What O(state=absent) does when Cloudflare refuses to delete a certificate because hostnames still use it
+        (Cloudflare error 1433).
+      - V(fail) fails the task.
+      - V(keep) leaves the certificate on the zone, does not fail, returns its id in RV(kept) and warns which
+        certificates were kept and how to free them.
+    type: str
+    choices: [fail, keep]
+    default: fail
   wait:
     description:
-      - Wait until the certificate is C(active) (V(present)) or gone (V(absent)).
+      - Wait until the certificates are C(active) (V(present)) or gone (V(absent)).
     type: bool
     default: true
   wait_timeout:
     description:
-      - Seconds to wait when O(wait=true).
+      - Seconds to wait for each certificate when O(wait=true). Certificates deploy side by side, so waiting for
+        several takes about as long as the slowest of them.
     type: int
     default: 300
 notes:
@@ -86,12 +130,33 @@ EXAMPLES = r'''
     private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
   register: client_cert
 
-- name: Use its id in step 3
+- name: Use its id in step 3 (in check mode too, where the id of a new upload is a placeholder)
   aop.cloudflare.hostname_aop:
     api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     hostnames: [app.example.com]
     cert_id: "{{ client_cert.certificate.id }}"
+
+- name: Upload two certificates in one run; Cloudflare deploys them side by side
+  aop.cloudflare.hostname_client_cert:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    certificates:
+      - certificate: "{{ lookup('ansible.builtin.file', 'pki/app-client.crt') }}"
+        private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
+      - certificate: "{{ lookup('ansible.builtin.file', 'pki/api-client.crt') }}"
+        private_key: "{{ lookup('ansible.builtin.file', 'pki/api-client.key') }}"
+  register: client_certs
+
+- name: Associate each hostname with its certificate
+  aop.cloudflare.hostname_aop:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    config:
+      - hostname: app.example.com
+        cert_id: "{{ client_certs.certificates[0].id }}"
+      - hostname: api.example.com
+        cert_id: "{{ client_certs.certificates[1].id }}"
 
 - name: Delete a certificate no hostname uses any more
   aop.cloudflare.hostname_client_cert:
@@ -99,6 +164,22 @@ EXAMPLES = r'''
     zone_id: 023e105f4ecef8ad9ca31a8372d0c353
     id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
     state: absent
+
+- name: Delete old certificates, keeping those that hostnames elsewhere still use
+  aop.cloudflare.hostname_client_cert:
+    api_token: "{{ cloudflare_api_token }}"
+    zone_id: 023e105f4ecef8ad9ca31a8372d0c353
+    certificates:
+      - id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+      - certificate: "{{ lookup('ansible.builtin.file', 'pki/old-client.crt') }}"
+    state: absent
+    when_in_use: keep
+  register: deleted
+
+- name: Say which certificates are still in use
+  ansible.builtin.debug:
+    msg: "Still in use, kept: {{ deleted.kept | join(', ') }}"
+  when: deleted.kept | length > 0
 '''
 
 RETURN = r'''
@@ -110,11 +191,13 @@ zone_id:
 certificate:
   description:
     - The certificate as Cloudflare shows it after the run (before deletion for O(state=absent)); V(null) when there is none.
-  returned: success
+  returned: success, when O(certificates) is not given
   type: dict
   contains:
     id:
-      description: Certificate id on the zone; give it to M(aop.cloudflare.hostname_aop) as O(aop.cloudflare.hostname_aop#module:cert_id).
+      description:
+        - Certificate id on the zone; give it to M(aop.cloudflare.hostname_aop) as O(aop.cloudflare.hostname_aop#module:cert_id).
+        - In check mode, V((known after upload\)) for a certificate that is not uploaded yet.
       type: str
       sample: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
     status:
@@ -138,18 +221,42 @@ certificate:
       type: str
       sample: "2027-01-01T05:20:00Z"
     uploaded_on:
-      description: When the certificate was uploaded.
+      description: When the certificate was uploaded; V(null) in check mode for a certificate not uploaded yet.
       type: str
       sample: "2026-10-28T18:11:23.37411Z"
     fingerprint_sha256:
       description: SHA-256 fingerprint of the certificate's DER encoding, the identity this module compares.
       type: str
       sample: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
+certificates:
+  description:
+    - One entry per item of O(certificates), in the same order, with the same fields as RV(certificate); an entry is
+      V(null) when there is no such certificate.
+  returned: success, when O(certificates) is given
+  type: list
+  elements: dict
+  sample:
+    - id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+      status: active
+      issuer: CN=Example Private CA
+      serial_number: "6743787633689793699141714808227354901"
+      signature: SHA256WithRSA
+      expires_on: "2027-01-01T05:20:00Z"
+      uploaded_on: "2026-10-28T18:11:23.37411Z"
+      fingerprint_sha256: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
+kept:
+  description:
+    - Ids of the certificates left on the zone because hostnames still use them (O(when_in_use=keep)); empty when none was.
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
+import contextlib
 import datetime
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import BACKOFF_BASE_SECONDS, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     UTC,
     CertificateError,
@@ -165,12 +272,16 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     validate_for_upload,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import ZONE_CERTIFICATE_LIMIT
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID, ZONE_CERTIFICATE_LIMIT
 
 # Cloudflare's own expiry notices start 30 days ahead.
 EXPIRY_WARNING_DAYS = 30
 GONE_STATUSES = ('deleted',)
 RETURNED_FIELDS = ('id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on')
+# Sends of one upload in all: a resend follows a lost answer only once the zone's list shows it was not stored.
+MAX_UPLOAD_SENDS = 3
+ALREADY_EXISTS = 1406
+IN_USE = 1433
 
 
 def certificate_from_api(item):
@@ -195,6 +306,40 @@ def refuse_pending_deletion(certificate):
             'again until that ends: run again in a few minutes' % certificate['id'])
 
 
+class Declared(object):
+    """One certificate the task names, and what the run finds and leaves of it."""
+
+    def __init__(self, option, pem, private_key, cert_id):
+        self.option = option  # 'certificates[N]' in the list form, None in the single form
+        self.pem = pem
+        self.private_key = private_key
+        self.cert_id = cert_id
+        self.cert = None
+        self.key = None
+        self.changed = False
+        # As found on the zone before the run, as left after it (None once deleted), and as last seen.
+        self.before = None
+        self.after = None
+        self.returned = None
+
+    @contextlib.contextmanager
+    def named(self):
+        """In the list form, errors say which item they are about.
+
+        The messages of _certificate begin with the option they are about ('certificate ...', 'private_key ...').
+        """
+        try:
+            yield
+        except CertificateError as exc:
+            if self.option is None:
+                raise
+            raise CertificateError('%s.%s' % (self.option, exc))
+        except CloudflareError as exc:
+            if self.option is not None:
+                exc.message = '%s: %s' % (self.option, exc.message)
+            raise
+
+
 class HostnameClientCert(CloudflareModule):
 
     @property
@@ -202,9 +347,59 @@ class HostnameClientCert(CloudflareModule):
         return '/zones/%s/origin_tls_client_auth/hostnames/certificates' % self.zone_id
 
     def apply(self):
+        declared = self.declared()
         if self.params['state'] == 'present':
-            return self.present()
-        return self.absent()
+            self.present(declared)
+            return self.result(declared)
+        kept = self.absent(declared)
+        return dict(self.result(declared), kept=kept)
+
+    # --- input -----------------------------------------------------------------------------------------------
+
+    def declared(self):
+        """The certificates the task names, parsed and checked before any call; every problem is reported at once."""
+        if self.params['certificates'] is None:
+            declared = [Declared(None, self.params['certificate'], self.params['private_key'], self.params['id'])]
+        else:
+            declared = [Declared('certificates[%d]' % index, item['certificate'], item['private_key'], item['id'])
+                        for index, item in enumerate(self.params['certificates'])]
+        self.check_each(declared, self.parse)
+        seen = {}
+        for item in declared:
+            identity = fingerprint_sha256(item.cert) if item.cert is not None else item.cert_id
+            if identity in seen:
+                raise CertificateError('%s and %s name the same certificate (%s): list each certificate once'
+                                       % (seen[identity].option, item.option, identity))
+            seen[identity] = item
+        return declared
+
+    def parse(self, item):
+        if item.cert_id is not None:
+            # Only in the list form: the single form's argument spec already refuses id with state=present.
+            if self.params['state'] == 'present':
+                raise CertificateError('id is only for state=absent: give certificate (and private_key) to upload')
+            return
+        item.cert = load_certificate(item.pem)
+        if self.params['state'] == 'absent':
+            return
+        item.key = load_private_key(item.private_key) if item.private_key else None
+        # Checked before any call: a wrong key or a CA is a mistake even when the certificate is already uploaded.
+        if is_ca(item.cert) or (item.key is not None and not public_keys_match(item.cert, item.key)):
+            validate_for_upload(item.cert, item.key)
+
+    @staticmethod
+    def check_each(declared, check):
+        """check(item) for every item, then one failure that lists every problem found."""
+        problems = []
+        for item in declared:
+            try:
+                with item.named():
+                    check(item)
+            except CertificateError as exc:
+                problems.append(str(exc))
+        if problems:
+            # Not '; ': the messages use it themselves.
+            raise CertificateError(' | '.join(problems))
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -217,6 +412,13 @@ class HostnameClientCert(CloudflareModule):
                 seen.add(certificate['id'])
                 certificates.append(certificate)
         return certificates
+
+    @staticmethod
+    def find(cert, on_zone):
+        for certificate in on_zone:
+            if same_certificate(cert, certificate['pem']):
+                return certificate
+        return None
 
     def read(self, certificate_id):
         """(certificate, status) by id; a certificate Cloudflare no longer knows reads as (None, 'deleted')."""
@@ -240,31 +442,37 @@ class HostnameClientCert(CloudflareModule):
 
     # --- state=present ---------------------------------------------------------------------------------------
 
-    def present(self):
-        cert = load_certificate(self.params['certificate'])
-        key = load_private_key(self.params['private_key']) if self.params['private_key'] else None
-        # Checked before any call: a wrong key or a CA is a mistake even when the certificate is already uploaded.
-        if is_ca(cert) or (key is not None and not public_keys_match(cert, key)):
-            validate_for_upload(cert, key)
+    def present(self, declared):
         on_zone = self.zone_certificates()
-        found = self.find(cert, on_zone)
-        if found:
-            refuse_pending_deletion(found)
-            self.warn_if_expiring(cert)
-            kept = self.wait(found, ('active',))
-            return self.result(False, found, kept, cert, kept)
-
-        validate_for_upload(cert, key)
-        if len(on_zone) >= ZONE_CERTIFICATE_LIMIT:
+        for item in declared:
+            item.before = self.find(item.cert, on_zone)
+        self.check_each(declared, self.check_upload)
+        missing = [item for item in declared if item.before is None]
+        if len(on_zone) + len(missing) > ZONE_CERTIFICATE_LIMIT:
             raise CertificateError(
-                'the zone already holds %d hostname client certificates, Cloudflare\'s limit: delete one that no '
-                'hostname uses (state=absent) before uploading another' % len(on_zone))
-        if self.check_mode:
-            uploaded = dict(describe(cert), id=None, uploaded_on=None, status='initializing')
+                'the zone already holds %d hostname client certificates and %d more would exceed Cloudflare\'s limit '
+                'of %d: delete those no hostname uses (state=absent) first' % (len(on_zone), len(missing), ZONE_CERTIFICATE_LIMIT))
+
+        # Every upload is sent before any wait, so that Cloudflare deploys them side by side.
+        for item in declared:
+            if item.before is not None:
+                self.warn_if_expiring(item.cert)
+                item.after = item.before
+            elif self.check_mode:
+                item.after = dict(describe(item.cert), id=UNKNOWN_CERT_ID, uploaded_on=None, status='initializing')
+            else:
+                with item.named():
+                    item.after = self.upload(item)
+            item.changed = item.before is None
+        for item in declared:
+            item.after = item.returned = self.wait(item.after, ('active',))
+
+    def check_upload(self, item):
+        """What Cloudflare would refuse of this certificate, once the zone's list is known."""
+        if item.before is not None:
+            refuse_pending_deletion(item.before)
         else:
-            uploaded = self.upload(cert)
-        uploaded = self.wait(uploaded, ('active',))
-        return self.result(True, None, uploaded, cert, uploaded)
+            validate_for_upload(item.cert, item.key)
 
     def warn_if_expiring(self, cert):
         """An adopted certificate may be close to its end: say so while there is time to rotate."""
@@ -273,62 +481,98 @@ class HostnameClientCert(CloudflareModule):
             self.module.warn('certificate %s %s on %s: issue a new one and give it here to rotate' % (
                 fingerprint_sha256(cert), 'expired' if days_left < 0 else 'expires', format_time(not_after(cert))))
 
-    def find(self, cert, on_zone):
-        for certificate in on_zone:
-            if same_certificate(cert, certificate['pem']):
-                return certificate
-        return None
-
-    def upload(self, cert):
-        body = {'certificate': self.params['certificate'], 'private_key': self.params['private_key']}
-        try:
-            result = self.client.request('POST', self.collection_path, body=body)[0]
-        except CloudflareError as exc:
-            # No answer or a 5xx may hide a stored upload, and 1406 may be a parallel run's upload: look before failing.
-            if exc.status is None or exc.status >= 500 or exc.has_code(1406):
-                found = self.find(cert, self.zone_certificates())
+    def upload(self, item):
+        """POST the certificate; converge when the answer is lost or says a parallel run uploaded it."""
+        body = {'certificate': item.pem, 'private_key': item.private_key}
+        sends = 0
+        while True:
+            sends += 1
+            try:
+                return certificate_from_api(self.client.request('POST', self.collection_path, body=body)[0])
+            except CloudflareError as exc:
+                # The client never repeats a POST that may have been processed: no answer or a 5xx may hide a stored
+                # upload, and 1406 means a copy is there. Only the zone's list tells.
+                lost = exc.status is None or exc.status >= 500
+                if not (lost or exc.has_code(ALREADY_EXISTS)):
+                    raise
+                found = self.find(item.cert, self.zone_certificates())
                 if found:
                     refuse_pending_deletion(found)
                     return found
-            raise
-        return certificate_from_api(result)
+                if not lost:
+                    exc.message += (' — Cloudflare says the zone holds this certificate, yet does not list it: run '
+                                    'again in a few minutes')
+                    raise
+                if sends >= MAX_UPLOAD_SENDS:
+                    exc.message += (' — sent %d times, and the zone does not hold the certificate: run again later'
+                                    % sends)
+                    raise
+                # Not stored, so sending again cannot make a second copy; paced like the client's own retries.
+                self.client.sleep(BACKOFF_BASE_SECONDS * 2 ** (sends - 1))
 
     # --- state=absent ----------------------------------------------------------------------------------------
 
-    def absent(self):
-        cert = None
-        if self.params['id']:
-            found = self.read(self.params['id'])[0]
-        else:
-            cert = load_certificate(self.params['certificate'])
-            found = self.find(cert, self.zone_certificates())
-        if found is None or found['status'] in GONE_STATUSES:
-            return self.result(False, None, None, cert, found)
-        # A certificate already pending deletion is on its way out: nothing to change, perhaps something to wait for.
-        changed = found['status'] != 'pending_deletion'
-        if changed and not self.check_mode:
-            self.delete(found['id'])
-        last = self.wait(dict(found, status='pending_deletion'), ('deleted',))
-        return self.result(changed, found, None, cert, last)
+    def absent(self, declared):
+        """Delete every declared certificate, then wait; return the ids kept because hostnames still use them."""
+        on_zone = self.zone_certificates() if any(item.cert is not None for item in declared) else []
+        for item in declared:
+            with item.named():
+                item.returned = self.read(item.cert_id)[0] if item.cert_id else self.find(item.cert, on_zone)
+            if item.returned is not None and item.returned['status'] not in GONE_STATUSES:
+                item.before = item.returned
+
+        kept = []
+        for item in declared:
+            # A certificate already pending deletion is on its way out: nothing to change, perhaps something to wait for.
+            item.changed = item.before is not None and item.before['status'] != 'pending_deletion'
+            if item.changed and not self.check_mode:
+                with item.named():
+                    deleted = self.delete(item.before['id'])
+                if not deleted:
+                    kept.append(item.before['id'])
+                    item.changed = False
+                    item.after = item.before
+        if kept:
+            self.module.warn('kept certificate %s: hostnames still use it (Cloudflare error %d). Void or move those '
+                             'hostnames with aop.cloudflare.hostname_aop, then delete it' % (', '.join(kept), IN_USE))
+
+        for item in declared:
+            if item.before is not None and item.after is None:
+                item.returned = self.wait(dict(item.before, status='pending_deletion'), ('deleted',))
+        return kept
 
     def delete(self, certificate_id):
+        """DELETE the certificate; False when hostnames still use it and when_in_use=keep."""
         try:
             self.client.request('DELETE', '%s/%s' % (self.collection_path, certificate_id))
         except CloudflareError as exc:
             if exc.status == 404:  # deleted meanwhile (or by a retried DELETE): the goal is reached
-                return
-            if exc.has_code(1433):
+                return True
+            if exc.has_code(IN_USE):
+                if self.params['when_in_use'] == 'keep':
+                    return False
                 exc.message += (' — hostnames still use certificate %s: void them first with '
-                                'aop.cloudflare.hostname_aop (state=absent), then delete it' % certificate_id)
+                                'aop.cloudflare.hostname_aop (state=absent), then delete it, or set when_in_use=keep'
+                                % certificate_id)
             raise
+        return True
 
     # --- result ----------------------------------------------------------------------------------------------
 
-    def result(self, changed, before, after, cert, returned):
-        """The module result: 'returned' is the certificate as last seen, before/after feed the diff."""
-        result = {'changed': changed, 'certificate': self.public_view(returned, cert)}
+    def result(self, declared):
+        """The module result in the form the task used: certificate (and its diff), or certificates (and theirs)."""
+        views = [self.public_view(item.returned, item.cert) for item in declared]
+        diffs = [(self.diff_view(item.before, item.cert), self.diff_view(item.after, item.cert)) for item in declared]
+        result = {'changed': any(item.changed for item in declared)}
+        if self.params['certificates'] is None:
+            result['certificate'] = views[0]
+            diff = {'before': diffs[0][0], 'after': diffs[0][1]}
+        else:
+            result['certificates'] = views
+            diff = {'before': {'certificates': [pair[0] for pair in diffs]},
+                    'after': {'certificates': [pair[1] for pair in diffs]}}
         if self.module._diff:
-            result['diff'] = {'before': self.diff_view(before, cert), 'after': self.diff_view(after, cert)}
+            result['diff'] = diff
         return result
 
     @staticmethod
@@ -361,12 +605,26 @@ def main():
             'certificate': {'type': 'str'},
             'private_key': {'type': 'str', 'no_log': True},
             'id': {'type': 'str'},
+            'certificates': {
+                'type': 'list',
+                'elements': 'dict',
+                'options': {
+                    'certificate': {'type': 'str'},
+                    'private_key': {'type': 'str', 'no_log': True},
+                    'id': {'type': 'str'},
+                },
+                'mutually_exclusive': [('certificate', 'id')],
+                'required_one_of': [('certificate', 'id')],
+            },
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
+            'when_in_use': {'type': 'str', 'choices': ['fail', 'keep'], 'default': 'fail'},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },
-        mutually_exclusive=[('certificate', 'id')],
-        required_if=[('state', 'present', ('certificate',)), ('state', 'absent', ('certificate', 'id'), True)],
+        mutually_exclusive=[('certificate', 'id'), ('certificates', 'certificate'), ('certificates', 'private_key'),
+                            ('certificates', 'id')],
+        required_if=[('state', 'present', ('certificate', 'certificates'), True),
+                     ('state', 'absent', ('certificate', 'id', 'certificates'), True)],
     )
     HostnameClientCert(module).run()
 

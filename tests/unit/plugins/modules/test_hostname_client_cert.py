@@ -8,7 +8,9 @@
 import json
 
 import pytest
+import requests
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -205,17 +207,36 @@ def test_a_zone_that_does_not_exist(cloudflare, run_module, present):
     assert result['api_error']['path'] == '/zones'
 
 
-# --- a POST is never retried blindly ---------------------------------------------------------------------------
+# --- an upload converges under faults, never leaving two copies -------------------------------------------------
 
-@pytest.mark.parametrize('answer', [text(502, '<html>502 Bad Gateway</html>'),
-                                    fail(400, (1406, 'This certificate already exists for this zone.'))])
-def test_an_ambiguous_upload_is_looked_up_and_adopted(cloudflare, run_module, pki, present, answer):
+def test_an_upload_refused_by_the_rate_limit_is_sent_again_by_the_client(cloudflare, run_module, sleeps, pki, present):
+    # A 429 is refused before processing: the client may repeat even a POST, after Retry-After.
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, fail(429, (971, 'Please wait and consider throttling your request speed'),
+                                                headers={'Retry-After': '7'}),
+                     ok(certificate_object(pki.rsa_leaf, status='initializing')))
+
+    result = run_module(hostname_client_cert, dict(present, wait=False))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'POST ' + CERTIFICATES]
+    assert sleeps == [7.0]
+    assert result['changed'] is True
+    assert result['certificate'] == returned(pki.rsa_leaf, status='initializing')
+
+
+@pytest.mark.parametrize('answer', [
+    text(502, '<html>502 Bad Gateway</html>'),
+    requests.exceptions.ReadTimeout('read timed out'),
+    fail(400, (1406, 'This certificate already exists for this zone.')),
+], ids=['502-but-stored', 'timeout-but-stored', '1406-from-a-parallel-run'])
+def test_an_ambiguous_upload_is_looked_up_and_adopted(cloudflare, run_module, sleeps, pki, present, answer):
     cloudflare.route('GET', CERTIFICATES, ok([]), ok([certificate_object(pki.rsa_leaf)]))
     cloudflare.route('POST', CERTIFICATES, answer, ok(certificate_object(pki.rsa_leaf)))
 
     result = run_module(hostname_client_cert, present)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert sleeps == []
     assert result['changed'] is True
     assert result['certificate'] == returned(pki.rsa_leaf)
 
@@ -233,18 +254,46 @@ def test_an_upload_refused_because_the_old_copy_is_being_deleted_says_so(cloudfl
     assert 'run again in a few minutes' in result['msg']
 
 
-def test_an_ambiguous_upload_that_did_not_land_fails(cloudflare, run_module, pki, present):
+def test_an_upload_lost_before_it_was_stored_is_sent_again(cloudflare, run_module, sleeps, pki, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
-    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'), ok(certificate_object(pki.rsa_leaf)))
+    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'),
+                     ok(certificate_object(pki.rsa_leaf, status='initializing')))
+
+    result = run_module(hostname_client_cert, dict(present, wait=False))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES, 'POST ' + CERTIFICATES]
+    body = {'certificate': pki.rsa_leaf.cert_pem, 'private_key': pki.rsa_leaf.key_pem}
+    assert cloudflare.writes == [('POST ' + CERTIFICATES, body)] * 2
+    assert sleeps == [1.0]
+    assert result['changed'] is True
+    assert result['certificate'] == returned(pki.rsa_leaf, status='initializing')
+
+
+def test_an_upload_that_keeps_failing_is_sent_three_times_then_fails(cloudflare, run_module, sleeps, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES] + ['POST ' + CERTIFICATES, 'GET ' + CERTIFICATES] * 3
+    assert sleeps == [1.0, 2.0]
+    assert result.failed
+    assert result['msg'] == ('POST %s: HTTP 502 with a body that is not a Cloudflare API response — sent 3 times, and '
+                             'the zone does not hold the certificate: run again later; cf-ray %s' % (CERTIFICATES, CF_RAY))
+    assert result['api_error']['status'] == 502
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_an_upload_refused_as_a_duplicate_that_the_zone_does_not_list_fails(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, fail(400, (1406, 'This certificate already exists for this zone.')))
 
     result = run_module(hostname_client_cert, present)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
     assert result.failed
-    assert result['msg'] == ('POST %s: HTTP 502 with a body that is not a Cloudflare API response; cf-ray %s'
-                             % (CERTIFICATES, CF_RAY))
-    assert result['api_error']['status'] == 502
-    result.assert_no_secret(pki.rsa_leaf.key_pem)
+    assert 'Cloudflare says the zone holds this certificate, yet does not list it: run again in a few minutes' in result['msg']
+    assert 'Cloudflare error 1406' in result['msg'] and result['msg'].endswith('cf-ray ' + CF_RAY)
 
 
 def test_a_refused_upload_is_not_looked_up_again(cloudflare, run_module, pki, present):
@@ -310,9 +359,9 @@ def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present
 
 
 @pytest.mark.parametrize('status, code, message, hint', [
-    (401, 10000, 'Authentication error', 'check api_token, or api_key with api_email'),
+    (401, 10000, 'Authentication error', 'the credentials were refused'),
     (403, 10000, 'Authentication error', 'needs "SSL and Certificates: Edit"'),
-    (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'check zone_id'),
+    (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'the ids given'),
 ])
 def test_api_errors_are_reported_with_codes_hint_and_cf_ray(cloudflare, run_module, pki, present, status, code, message, hint):
     cloudflare.route('GET', CERTIFICATES, fail(status, (code, message)))
@@ -348,9 +397,9 @@ def test_check_mode_predicts_the_upload_without_writing(cloudflare, run_module, 
     real = run_module(hostname_client_cert, present, diff=True)
 
     assert predicted['changed'] is real['changed'] is True
-    # Only Cloudflare can know the id and upload time; everything else is predicted exactly.
-    assert predicted['certificate'] == dict(real['certificate'], id=None, uploaded_on=None)
-    assert predicted['diff'] == {'before': {'state': 'absent'}, 'after': dict(real['diff']['after'], id=None)}
+    # Only Cloudflare can know the id and upload time; the id's placeholder lets hostname_aop predict in turn.
+    assert predicted['certificate'] == dict(real['certificate'], id=UNKNOWN_CERT_ID, uploaded_on=None)
+    assert predicted['diff'] == {'before': {'state': 'absent'}, 'after': dict(real['diff']['after'], id=UNKNOWN_CERT_ID)}
     predicted.assert_no_secret(pki.rsa_leaf.key_pem)
 
 
@@ -394,7 +443,7 @@ def test_remove_by_certificate_deletes_and_waits_until_gone(cloudflare, run_modu
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE, 'GET ' + CERTIFICATE, 'GET ' + CERTIFICATE]
     assert cloudflare.writes == [('DELETE ' + CERTIFICATE, None)]
-    assert result['changed'] is True
+    assert result['changed'] is True and result['kept'] == []
     assert result['certificate'] == returned(pki.rsa_leaf, status='deleted')
     assert result['diff']['before']['state'] == 'present' and result['diff']['after'] == {'state': 'absent'}
 
@@ -432,7 +481,7 @@ def test_remove_when_already_gone_changes_nothing(cloudflare, run_module, pki):
                                                'state': 'absent'}, diff=True)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
-    assert result['changed'] is False and result['certificate'] is None
+    assert result['changed'] is False and result['certificate'] is None and result['kept'] == []
     assert result['diff'] == {'before': {'state': 'absent'}, 'after': {'state': 'absent'}}
 
 
@@ -472,3 +521,182 @@ def test_a_certificate_still_in_use_is_not_deleted_and_the_fix_is_named(cloudfla
     assert result.failed
     assert 'void them first with aop.cloudflare.hostname_aop (state=absent)' in result['msg']
     assert 'Cloudflare error 1433' in result['msg'] and result['api_error']['errors'][0]['code'] == 1433
+
+
+def test_a_certificate_still_in_use_is_kept_when_asked(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('DELETE', CERTIFICATE, fail(400, (1433, 'Certificate is in use by one or more hostnames')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
+                                               'state': 'absent', 'when_in_use': 'keep'}, diff=True)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE]
+    assert not result.failed and result['changed'] is False
+    assert result['kept'] == [CERT_ID]
+    assert result['certificate'] == returned(pki.rsa_leaf)
+    assert result['diff']['before'] == result['diff']['after'] and result['diff']['after']['state'] == 'present'
+    warnings = json.dumps(result['warnings'])
+    assert 'kept certificate %s: hostnames still use it (Cloudflare error 1433)' % CERT_ID in warnings
+    assert 'with aop.cloudflare.hostname_aop, then delete it' in warnings
+
+
+# --- many certificates in one run ------------------------------------------------------------------------------
+
+FIRST_ID, SECOND_ID = '1' * 32, '2' * 32
+
+
+def many(pki, *pairs, **options):
+    """Arguments for the list form: each pair with its key."""
+    items = [{'certificate': pair.cert_pem, 'private_key': pair.key_pem} for pair in pairs]
+    return dict({'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificates': items}, **options)
+
+
+def test_many_read_the_zone_once_upload_the_missing_then_wait_for_all(cloudflare, run_module, sleeps, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='initializing')),
+                     ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID, status='initializing')))
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, FIRST_ID), ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='pending_deployment')),
+                     ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID)))
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, SECOND_ID), ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID)))
+
+    result = run_module(hostname_client_cert, many(pki, pki.ec_leaf, pki.rsa_leaf, pki.second_leaf), diff=True)
+
+    # Both uploads are sent before the first wait, so that Cloudflare deploys them side by side.
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'POST ' + CERTIFICATES,
+                               'GET %s/%s' % (CERTIFICATES, FIRST_ID), 'GET %s/%s' % (CERTIFICATES, FIRST_ID),
+                               'GET %s/%s' % (CERTIFICATES, SECOND_ID)]
+    assert [body['certificate'] for _call, body in cloudflare.writes] == [pki.ec_leaf.cert_pem, pki.second_leaf.cert_pem]
+    assert sleeps == [1.0]
+    assert result['changed'] is True and 'certificate' not in result
+    assert result['certificates'] == [returned(pki.ec_leaf, cert_id=FIRST_ID), returned(pki.rsa_leaf),
+                                      returned(pki.second_leaf, cert_id=SECOND_ID)]
+    before, after = result['diff']['before']['certificates'], result['diff']['after']['certificates']
+    assert [view['state'] for view in before] == ['absent', 'present', 'absent']
+    assert [view['fingerprint_sha256'] for view in after] == [view['fingerprint_sha256'] for view in result['certificates']]
+    result.assert_no_secret(pki.ec_leaf.key_pem, pki.rsa_leaf.key_pem, pki.second_leaf.key_pem)
+
+
+def test_many_in_check_mode_predict_ids_to_come(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+
+    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf), check_mode=True, diff=True)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result['changed'] is True
+    assert result['certificates'] == [returned(pki.rsa_leaf), returned(pki.ec_leaf, cert_id=UNKNOWN_CERT_ID, uploaded_on=None)]
+    assert result['diff']['after']['certificates'][1]['id'] == UNKNOWN_CERT_ID
+    result.assert_no_secret(pki.rsa_leaf.key_pem, pki.ec_leaf.key_pem)
+
+
+def test_many_report_every_problem_before_any_call(cloudflare, run_module, pki):
+    args = many(pki, pki.rsa_leaf, pki.ec_leaf, pki.second_leaf, pki.rsa_ca)
+    args['certificates'][0]['certificate'] = 'not a pem'
+    args['certificates'][2]['private_key'] = pki.rsa_leaf.key_pem
+
+    result = run_module(hostname_client_cert, args)
+
+    assert cloudflare.calls == []
+    assert result.failed
+    problems = result['msg'].split(' | ')
+    assert [problem.split(' ')[0] for problem in problems] == [
+        'certificates[0].certificate', 'certificates[2].private_key', 'certificates[3].certificate']
+    assert problems[0].startswith('certificates[0].certificate is not a PEM certificate')
+    assert problems[1].startswith('certificates[2].private_key does not belong to certificate')
+    assert problems[2].startswith('certificates[3].certificate is a CA certificate')
+    result.assert_no_secret(pki.rsa_leaf.key_pem, pki.ec_leaf.key_pem, pki.second_leaf.key_pem)
+
+
+def test_many_report_what_only_the_zone_list_reveals_before_any_write(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf, status='pending_deletion')]))
+    args = many(pki, pki.expired_leaf, pki.ec_leaf, pki.rsa_leaf)
+    args['certificates'][1]['private_key'] = None
+
+    result = run_module(hostname_client_cert, args)
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    problems = result['msg'].split(' | ')
+    assert problems[0] == ('certificates[0].certificate expired on %s: issue a new client certificate and give it '
+                           'instead' % pki.expired_leaf.expires_on)
+    assert problems[1].startswith('certificates[1].private_key is required to upload')
+    assert problems[2].startswith('certificates[2].certificate %s is being deleted from the zone' % CERT_ID)
+
+
+def test_many_name_both_places_of_a_duplicate(cloudflare, run_module, pki):
+    args = many(pki, pki.rsa_leaf, pki.ec_leaf, pki.rsa_leaf)
+    args['certificates'][2]['certificate'] = rewrapped(pki.rsa_leaf.cert_pem)
+
+    result = run_module(hostname_client_cert, args)
+
+    assert cloudflare.calls == []
+    assert result['msg'] == ('certificates[0] and certificates[2] name the same certificate (%s): list each certificate once'
+                             % colons(pki.rsa_leaf.fingerprint_sha256))
+
+
+def test_many_refuse_uploads_beyond_the_zone_limit_before_any_write(cloudflare, run_module, pki):
+    nine = [certificate_object(pki.rsa_leaf, cert_id='%032x' % number, pem=pki.second_leaf.cert_pem) for number in range(9)]
+    cloudflare.route('GET', CERTIFICATES, ok(nine))
+
+    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES]
+    assert result['msg'].startswith('the zone already holds 9 hostname client certificates and 2 more would exceed '
+                                    "Cloudflare's limit of 10")
+
+
+def test_many_say_which_upload_failed(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')),
+                     fail(400, (1400, 'missing leaf certificate')))
+
+    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'POST ' + CERTIFICATES]
+    assert result['msg'].startswith('certificates[1]: POST %s failed: HTTP 400' % CERTIFICATES)
+    assert 'Cloudflare error 1400: missing leaf certificate' in result['msg']
+
+
+@pytest.mark.parametrize('options, message', [
+    ({'certificates': [{'id': CERT_ID}]}, 'certificates[0].id is only for state=absent'),
+    ({'certificates': [{'certificate': 'x', 'id': CERT_ID}], 'state': 'absent'}, 'parameters are mutually exclusive: certificate|id'),
+    ({'certificates': [], 'certificate': 'x'}, 'parameters are mutually exclusive: certificates|certificate'),
+])
+def test_many_options_that_exclude_each_other(cloudflare, run_module, options, message):
+    result = run_module(hostname_client_cert, dict({'api_token': API_TOKEN, 'zone_id': ZONE_ID}, **options))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(message)
+
+
+def test_many_deleted_by_certificate_or_id_keeping_those_in_use(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID), certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, OTHER_CERT_ID), ok(certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)))
+    cloudflare.route('DELETE', CERTIFICATE, ok(None))
+    cloudflare.route('DELETE', '%s/%s' % (CERTIFICATES, OTHER_CERT_ID), fail(400, (1433, 'Certificate is in use by one or more hostnames')))
+    cloudflare.route('GET', CERTIFICATE, fail(404, (1551, 'Certificate not found')))
+    items = [{'certificate': pki.rsa_leaf.cert_pem}, {'id': OTHER_CERT_ID}, {'certificate': pki.second_leaf.cert_pem}]
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificates': items,
+                                               'state': 'absent', 'when_in_use': 'keep'}, diff=True)
+
+    # The list is read once for the two given by PEM; every deletion is sent before the wait.
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'DELETE ' + CERTIFICATE,
+                               'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'GET ' + CERTIFICATE]
+    assert result['changed'] is True and not result.failed
+    assert result['certificates'] == [returned(pki.rsa_leaf, status='deleted'), returned(pki.ec_leaf, cert_id=OTHER_CERT_ID), None]
+    assert result['kept'] == [OTHER_CERT_ID]
+    assert [view['state'] for view in result['diff']['after']['certificates']] == ['absent', 'present', 'absent']
+    assert 'kept certificate %s' % OTHER_CERT_ID in json.dumps(result['warnings'])
+
+
+def test_many_deleted_fail_on_the_first_in_use_by_default_naming_it(cloudflare, run_module, pki):
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, OTHER_CERT_ID), ok(certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf)))
+    cloudflare.route('DELETE', '%s/%s' % (CERTIFICATES, OTHER_CERT_ID), fail(400, (1433, 'Certificate is in use by one or more hostnames')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'state': 'absent',
+                                               'certificates': [{'id': OTHER_CERT_ID}, {'id': CERT_ID}]})
+
+    assert cloudflare.sent == ['GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'GET ' + CERTIFICATE,
+                               'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID)]
+    assert result.failed and result['msg'].startswith('certificates[0]: DELETE')
+    assert 'hostnames still use certificate %s' % OTHER_CERT_ID in result['msg']
