@@ -37,10 +37,10 @@ def collections_root():
 class Emulator:
     """One emulator process, with its control API."""
 
-    def __init__(self, tmp_path):
+    def __init__(self, tmp_path, zones=ZONES):
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, str(EMULATOR), '--port', '0', '--activation-seconds', str(ACTIVATION_SECONDS)]
-            + [arg for zone in ZONES for arg in ('--zone', zone)],
+            + [arg for zone in zones for arg in ('--zone', zone)],
             stdout=subprocess.PIPE, stderr=(tmp_path / 'emulator.log').open('w'), text=True)
         line = self.process.stdout.readline()
         if not line:
@@ -124,6 +124,20 @@ def emulator(tmp_path):
 
 
 @pytest.fixture
+def emulator_with_zones(tmp_path):
+    """emulator_with_zones(names) -> an emulator serving those zones, stopped after the test."""
+    started = []
+
+    def start(zones):
+        started.append(Emulator(tmp_path, zones))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
+
+
+@pytest.fixture
 def ansible(tmp_path):
     """ansible(plays, *args, inventory=None) -> Run: writes the playbook (a list of plays) and runs it."""
     root = collections_root()
@@ -142,14 +156,20 @@ def ansible(tmp_path):
     counter = [0]
 
     def run(plays, *args, inventory=None, env_extra=None):
+        """plays: a list of plays to write to a playbook, or the name of a playbook to run as it is (e.g. an FQCN)."""
         counter[0] += 1
-        playbook = tmp_path / ('playbook%d.yml' % counter[0])
-        playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
+        if isinstance(plays, str):
+            playbook = plays
+        else:
+            playbook = tmp_path / ('playbook%d.yml' % counter[0])
+            playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
         command = [playbook_bin, str(playbook)] + list(args)
         if inventory is not None:
-            inventory_file = tmp_path / ('inventory%d.yml' % counter[0])
-            inventory_file.write_text(yaml.safe_dump(inventory, sort_keys=False))
-            command += ['-i', str(inventory_file)]
+            if isinstance(inventory, dict):
+                inventory_file = tmp_path / ('inventory%d.yml' % counter[0])
+                inventory_file.write_text(yaml.safe_dump(inventory, sort_keys=False))
+                inventory = inventory_file
+            command += ['-i', str(inventory)]
         completed = subprocess.run(command, env=dict(env, **(env_extra or {})), cwd=str(tmp_path), capture_output=True,
                                    text=True, timeout=PLAYBOOK_TIMEOUT, check=False)
         return Run(completed)

@@ -36,14 +36,24 @@ def test_an_upload_whose_answer_is_lost_is_adopted_not_sent_twice(emulator, pki,
     assert len(emulator.zone()['certificates']) == 1
 
 
-def test_an_upload_answered_502_is_looked_up_and_fails_clearly_when_absent(emulator, pki, ansible):
+def test_an_upload_answered_502_that_did_not_land_is_sent_again_once_the_list_shows_it_absent(emulator, pki, ansible):
     emulator.fault(method='POST', path=CERTIFICATES + '$', kind='502', count=1)
+
+    result = ansible(play(emulator, [upload(pki)]))
+
+    assert result.rc == 0, result
+    assert calls(emulator, 'POST') == [502, 200], 'sent again only after the list showed it was not stored'
+    assert len(emulator.zone()['certificates']) == 1
+
+
+def test_an_upload_that_keeps_failing_fails_clearly_with_cf_ray(emulator, pki, ansible):
+    emulator.fault(method='POST', path=CERTIFICATES + '$', kind='502', count=5)
 
     result = ansible(play(emulator, [upload(pki)]))
 
     assert result.rc != 0, result
     assert 'HTTP 502' in result.output and 'cf-ray' in result.output, result
-    assert calls(emulator, 'POST') == [502], 'no blind retry of the upload'
+    assert calls(emulator, 'POST') == [502, 502, 502], 'a bounded number of sends'
     assert emulator.zone()['certificates'] == []
 
 
