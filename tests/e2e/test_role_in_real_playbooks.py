@@ -7,9 +7,13 @@
 a zone, check mode however it is asked for, paths relative to where the user stands, faults and one rate budget."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 import yaml
+
+from .conftest import MAKE_PKI, REPO_ROOT
 
 ZONES = ['zone%d.example' % number for number in range(3)]
 CERTIFICATES = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames/certificates'
@@ -224,3 +228,20 @@ def test_one_budget_across_forks_ten_zones_of_100_hostnames_never_refused(emulat
     assert len(first_calls) > 1000 and len(second_calls) >= 1000, 'more than three windows of calls each'
     assert [entry for entry in first_calls + second_calls if entry['status'] == 429] == [], 'no call refused'
     assert emulator.writes() == [], 'the second run converged already'
+
+
+def test_the_inventory_of_zones_example_runs_as_written(emulator, ansible, tmp_path):
+    """examples/inventory-of-zones, copied as it is; only the documented environment variables and the PKI are added."""
+    example = tmp_path / 'example'
+    shutil.copytree(str(REPO_ROOT / 'examples' / 'inventory-of-zones'), str(example))
+    subprocess.run([sys.executable, str(MAKE_PKI), str(example / 'pki'), '--client', 'client', '--client', 'shop'],
+                   check=True, capture_output=True)
+    environment = {'CLOUDFLARE_BASE_URL': emulator.base_url, 'CLOUDFLARE_API_TOKEN': emulator.api_token}
+
+    first = ansible(str(example / 'site.yml'), '--forks', '2', inventory=example / 'hosts.yml', env_extra=environment)
+    second = ansible(str(example / 'site.yml'), '--forks', '2', inventory=example / 'hosts.yml', env_extra=environment)
+
+    assert first.rc == 0, first
+    assert configured(emulator, 'example.com') == {'app.example.com': True, 'api.example.com': True}
+    assert configured(emulator, 'example.net') == {'app.example.net': True, 'shop.example.net': True, 'checkout.example.net': True}
+    assert second.rc == 0 and sum(counts['changed'] for counts in second.recap.values()) == 0, second
