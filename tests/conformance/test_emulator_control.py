@@ -110,7 +110,7 @@ def test_drop_after_commit_on_put(api, control, zone_id, ec_ca):
 
 def test_fault_queue_and_clear(control):
     queued = control.fault(kind="502", count=3)
-    assert queued == [{"method": "*", "path": ".*", "kind": "502", "count": 3, "retry_after": 1}]
+    assert queued == [{"method": "*", "path": ".*", "kind": "502", "count": 3, "every": 1, "retry_after": 1}]
     assert control.clear_faults() == []
 
 
@@ -119,6 +119,50 @@ def test_fault_queue_and_clear(control):
 def test_bad_fault_specs_answer_400(emulator, spec):
     response = requests.post(emulator.control_url + "/faults", json=spec, timeout=5)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1400
+
+
+def zones_statuses(api, calls):
+    return [api.call("GET", "/zones").status_code for _call in range(calls)]
+
+
+def queued_faults(emulator):
+    response = requests.get(emulator.control_url + "/faults", timeout=5)
+    assert response.status_code == 200
+    return response.json()["result"]
+
+
+def test_every_fault_hits_every_nth_matching_request(emulator, api, control):
+    queued = control.fault(method="GET", path="/zones$", kind="502", every=3, count=2)
+    assert queued == [{"method": "GET", "path": "/zones$", "kind": "502", "count": 2, "every": 3, "retry_after": 1}]
+    assert api.call("GET", "/nope").status_code == 404  # not matching: not counted
+    assert zones_statuses(api, 3) == [200, 200, 502]
+    assert queued_faults(emulator)[0]["count"] == 1
+    assert zones_statuses(api, 6) == [200, 200, 502, 200, 200, 200]  # requests 4 to 9: only the 6th, then spent
+    assert queued_faults(emulator) == []
+
+
+@pytest.mark.parametrize("every", [0, -1, 1.5, "2", True, None])
+def test_bad_every_answers_400_naming_it(emulator, every):
+    response = requests.post(emulator.control_url + "/faults", json={"kind": "429", "every": every}, timeout=5)
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert error["code"] == 1400 and "every must be an integer >= 1" in error["message"]
+    assert queued_faults(emulator) == []
+
+
+def test_requests_an_every_fault_skips_go_on_to_later_faults(emulator, api, control):
+    control.fault(method="GET", path="/zones$", kind="502", every=2, count=2)
+    control.fault(method="GET", path="/zones$", kind="503", count=2)
+    # 1: the 502 skips it, the 503 takes it; 2: the 502 fires; 3: skipped again, the 503's last; 4: the 502's last
+    assert zones_statuses(api, 5) == [503, 502, 503, 502, 200]
+    assert queued_faults(emulator) == []
+
+
+def test_requests_an_earlier_fault_takes_do_not_count_for_an_every_fault(api, control):
+    control.fault(method="GET", path="/zones$", kind="503", count=1)
+    control.fault(method="GET", path="/zones$", kind="502", every=2, count=1)
+    # 1: the 503 takes it, the 502 never sees it; 2: the 502's first matching request; 3: its second, so it fires
+    assert zones_statuses(api, 4) == [503, 200, 502, 200]
 
 
 # ----- knobs, latency ---------------------------------------------------------------------------------------------

@@ -54,7 +54,7 @@ class ControlAPI:
         return success(self._emulator.faults.as_list())
 
     def add_fault(self, request):
-        """Queue one fault: {method, path (regex), kind, count, retry_after}."""
+        """Queue one fault: {method, path (regex), kind, count, every, retry_after}."""
         self._emulator.faults.add(parse_fault(json_body(request)))
         return success(self._emulator.faults.as_list())
 

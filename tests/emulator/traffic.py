@@ -73,21 +73,29 @@ class RateLimiter:
 
 @dataclass
 class Fault:
-    """A queued fault: the next `remaining` requests matching method and path regex get `kind`."""
+    """A queued fault: every `every`-th request matching method and path regex gets `kind`, `remaining` more times."""
 
     method: str
     path: str
     kind: str
     remaining: int
     retry_after: int
+    every: int = 1
+    seen: int = 0  # matching requests that reached this fault (not taken by an earlier one in the queue)
 
     def matches(self, method, path):
         """True when this fault applies to the request."""
         return self.method in ("*", method) and re.search(self.path, path) is not None
 
+    def fires(self):
+        """Count one matching request; True when it is the Nth (2Nth, ...) one and so gets the fault."""
+        self.seen += 1
+        return self.seen % self.every == 0
+
     def as_dict(self):
         """JSON-ready view."""
-        return {"method": self.method, "path": self.path, "kind": self.kind, "count": self.remaining, "retry_after": self.retry_after}
+        return {"method": self.method, "path": self.path, "kind": self.kind, "count": self.remaining, "every": self.every,
+                "retry_after": self.retry_after}
 
 
 def _positive_int(spec, name, default):
@@ -101,7 +109,7 @@ def parse_fault(spec):
     """Build a Fault from the POST /__emulator__/faults body; raise ValueError when it is not valid."""
     if not isinstance(spec, dict):
         raise ValueError("a fault must be a JSON object")
-    unknown = set(spec) - {"method", "path", "kind", "count", "retry_after"}
+    unknown = set(spec) - {"method", "path", "kind", "count", "every", "retry_after"}
     if unknown:
         raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
     kind = str(spec.get("kind", ""))
@@ -115,12 +123,12 @@ def parse_fault(spec):
         re.compile(path)
     except re.error as exc:
         raise ValueError(f"path is not a valid regular expression: {exc}") from exc
-    return Fault(method=method.upper(), path=path, kind=kind,
-                 remaining=_positive_int(spec, "count", 1), retry_after=_positive_int(spec, "retry_after", 1))
+    return Fault(method=method.upper(), path=path, kind=kind, remaining=_positive_int(spec, "count", 1),
+                 retry_after=_positive_int(spec, "retry_after", 1), every=_positive_int(spec, "every", 1))
 
 
 class FaultQueue:
-    """Faults in the order they were queued; the first matching one is consumed by a request."""
+    """Faults in the order they were queued; a request gets the first matching one that fires."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -132,10 +140,13 @@ class FaultQueue:
             self._faults.append(fault)
 
     def take(self, method, path):
-        """Consume one use of the first fault matching the request, or return None."""
+        """Consume one use of the first fault that matches the request and fires, or return None.
+
+        A matching fault that skips this request (its `every` is not due) lets the later faults have it.
+        """
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path) and fault.fires():
                     fault.remaining -= 1
                     if fault.remaining == 0:
                         self._faults.remove(fault)
