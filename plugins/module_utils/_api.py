@@ -5,9 +5,7 @@
 
 """The one HTTP client of this collection for Cloudflare's API v4 (private: not a public interface)."""
 
-import email.utils
 import random
-import re
 import threading
 import time
 import traceback
@@ -18,30 +16,30 @@ try:
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import RateLimitLedger, retry_after_seconds
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import normalize_zone
+
 DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4'
 USER_AGENT = 'aop.cloudflare-ansible'
 
-# Only verbs whose repetition cannot create a second object are retried; a POST is re-checked by its caller.
+# Only verbs whose repetition cannot create a second object are retried after a failure that may have been applied;
+# a POST is re-checked by its caller instead.
 IDEMPOTENT_METHODS = frozenset(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'])
 RETRY_STATUSES = frozenset([429, 502, 503, 504])
+# Cloudflare answers 429 before doing anything: sending again is safe for every verb.
+REFUSED_STATUSES = frozenset([429])
 MAX_RETRIES = 5
 BACKOFF_BASE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 60.0
-# Cloudflare's budget refills over a 5-minute window; a shorter pause would run into its 5-minute block.
-MAX_RATELIMIT_PAUSE_SECONDS = 300.0
-# Calls kept in hand when pausing: modules read with a few threads, whose calls in flight must not overrun the budget.
-RATELIMIT_RESERVE = 10
 # A list that never ends (a broken result_info) must not loop forever.
 MAX_PAGES = 1000
 
-_RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=(\d+)')
-
-# What to do about the failures a user can fix, said once for every module.
+# What to do about the failures a user can fix, said once for every module and the role (so naming no option).
 STATUS_HINTS = {
-    401: 'the credentials were refused: check api_token, or api_key with api_email',
+    401: 'the credentials were refused: check the API token, or the API key and its e-mail',
     403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and '
          '"Zone Settings: Edit" on this zone',
-    404: 'not found: check zone_id (or zone) and the ids given, and that the API token may read this zone',
+    404: 'not found: check the zone and the ids given, and that the credentials may read this zone',
     429: 'Cloudflare\'s rate limit (1,200 calls per 5 minutes) was exceeded: wait 5 minutes and run again',
 }
 
@@ -84,91 +82,98 @@ class CloudflareError(Exception):
         return '; '.join(parts)
 
 
-def _retry_after_seconds(response):
-    """Seconds the server asked us to wait, from Retry-After (seconds or an HTTP date), or None."""
-    value = response.headers.get('Retry-After')
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
-
-
-def _ratelimit_pause(response):
-    """Seconds to pause before the next call so that the budget is never exceeded (Cloudflare blocks for 5 minutes)."""
-    fields = dict(_RATELIMIT_FIELD.findall(response.headers.get('Ratelimit', '')))
-    if 'r' in fields and 't' in fields and int(fields['r']) <= RATELIMIT_RESERVE:
-        return min(float(fields['t']), MAX_RATELIMIT_PAUSE_SECONDS)
-    return 0.0
+def _backoff_seconds(attempt):
+    """Exponential backoff with up to 25 % jitter, so that threads failing together do not retry together."""
+    return BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
 
 class CloudflareClient(object):
-    """Authenticated session on the API: envelope, errors, retries, pagination and zone lookup, in one place."""
+    """Authenticated session on the API: envelope, errors, retries, pacing, pagination and zone lookup, in one place.
+
+    Every call is paced by a RateLimitLedger shared with the other module processes on the controller that use the
+    same credential and base URL: its state lives in a private directory, aop-cloudflare-<uid> under the system's
+    temporary directory, or in the directory the environment variable AOP_CLOUDFLARE_RATELIMIT_DIR names.
+    Threads may share a client: each has its own requests.Session.
+    """
 
     def __init__(self, api_token=None, api_key=None, api_email=None, base_url=DEFAULT_BASE_URL, timeout=30,
                  validate_certs=True, max_retries=MAX_RETRIES, sleep=time.sleep):
         if api_token:
             headers = {'Authorization': 'Bearer %s' % api_token}
+            credential = 'token %s' % api_token
         elif api_key and api_email:
             headers = {'X-Auth-Key': api_key, 'X-Auth-Email': api_email}
+            credential = 'key %s %s' % (api_email, api_key)
         else:
             raise ValueError('Set api_token (or CLOUDFLARE_API_TOKEN), or both api_key and api_email '
                              '(or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL).')
+        headers['User-Agent'] = USER_AGENT
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
+        self.validate_certs = validate_certs
         self.max_retries = max_retries
         self.sleep = sleep
-        self.session = requests.Session()
-        self.session.verify = validate_certs
-        self.session.headers.update(headers)
-        self.session.headers['User-Agent'] = USER_AGENT
-        self._pause = 0.0
-        self._pause_lock = threading.Lock()
+        self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep)
+        self._headers = headers
+        self._local = threading.local()
+
+    @property
+    def session(self):
+        """This thread's session: requests does not promise that one may be shared by threads."""
+        session = getattr(self._local, 'session', None)
+        if session is None:
+            session = requests.Session()
+            session.verify = self.validate_certs
+            session.headers.update(self._headers)
+            self._local.session = session
+        return session
 
     def request(self, method, path, params=None, body=None, retry=None):
         """Send one call and return (result, result_info); raise CloudflareError on any failure.
 
-        retry defaults to True for idempotent verbs only: a POST that failed ambiguously may have been applied.
+        retry=None: idempotent verbs are retried on 429, 502-504 and lost connections; a POST only on 429, since
+        after any other failure it may have been applied (its caller reads back instead). retry=True: retried as an
+        idempotent verb; retry=False: never retried.
         """
         if retry is None:
-            retry = method in IDEMPOTENT_METHODS
-        attempt = 0
+            statuses, retry_lost = (RETRY_STATUSES, True) if method in IDEMPOTENT_METHODS else (REFUSED_STATUSES, False)
+        elif retry:
+            statuses, retry_lost = RETRY_STATUSES, True
+        else:
+            statuses, retry_lost = frozenset(), False
+        attempt, backoff = 0, 0.0
         while True:
             attempt += 1
-            delay = None
             try:
-                response = self._send(method, path, params, body)
+                response = self._send(method, path, params, body, backoff)
             except (requests.ConnectionError, requests.Timeout) as exc:
-                if not retry or attempt > self.max_retries:
+                if not retry_lost or attempt > self.max_retries:
                     raise CloudflareError(
                         '%s %s: no response from %s after %d attempt(s) (%s)' % (
                             method, path, self.base_url, attempt, exc.__class__.__name__),
                         method=method, path=path)
+                backoff = _backoff_seconds(attempt)
+                continue
+            if response.status_code not in statuses or attempt > self.max_retries:
+                return self._unwrap(method, path, response, attempt)
+            if response.status_code == 429:
+                backoff = 0.0  # the ledger holds every call back until Retry-After has passed
             else:
-                if response.status_code not in RETRY_STATUSES or not retry or attempt > self.max_retries:
-                    return self._unwrap(method, path, response, attempt)
-                delay = _retry_after_seconds(response)
-            if delay is None:
-                delay = BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
-            # This wait also covers the rate-limit pause the same answer asked for: wait once, the longer of the two.
-            delay, self._pause = max(min(delay, MAX_DELAY_SECONDS), self._pause), 0.0
-            self.sleep(delay)
+                backoff = retry_after_seconds(response.headers, self.ledger.clock())
+                backoff = min(_backoff_seconds(attempt) if backoff is None else backoff, MAX_DELAY_SECONDS)
 
-    def _send(self, method, path, params, body):
-        # Under the lock, so that threads sharing this client all hold back while the budget refills.
-        with self._pause_lock:
-            if self._pause:
-                self.sleep(self._pause)
-                self._pause = 0.0
-        response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout)
-        # Only ever raised here: a thread whose answer left the server earlier must not cancel a pause another asked for.
-        self._pause = max(self._pause, _ratelimit_pause(response))
-        return response
+    def _send(self, method, path, params, body, backoff):
+        """One call, once the ledger lets it go; the ledger hears its answer whatever happens."""
+        sent_at = self.ledger.acquire(backoff)
+        response = None
+        try:
+            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout)
+            return response
+        finally:
+            if response is None:
+                self.ledger.release(sent_at)
+            else:
+                self.ledger.release(sent_at, response.headers, response.status_code)
 
     @staticmethod
     def _unwrap(method, path, response, attempt):
@@ -211,10 +216,10 @@ class CloudflareClient(object):
 
     def zone_id(self, name):
         """Resolve a zone name to its id."""
-        name = name.strip().lower().rstrip('.')
-        zones = [zone for zone in self.get_all('/zones', {'name': name}) if (zone.get('name') or '').lower() == name]
+        name = normalize_zone(name)
+        zones = [zone for zone in self.get_all('/zones', {'name': name}) if normalize_zone(zone.get('name')) == name]
         if len(zones) != 1:
             raise CloudflareError(
                 'zone %r was not found (%d matches): check the name, or that the API token may read this zone, '
-                'or give zone_id instead' % (name, len(zones)), method='GET', path='/zones')
+                'or give the zone\'s id instead' % (name, len(zones)), method='GET', path='/zones')
         return zones[0]['id']

@@ -151,6 +151,8 @@ def ansible(tmp_path):
         'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
         'ANSIBLE_HOST_KEY_CHECKING': 'false',
         'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+        # The shared rate budget of each test's emulator stays with the test.
+        'AOP_CLOUDFLARE_RATELIMIT_DIR': str(tmp_path / 'ratelimit'),
     })
     playbook_bin = str(Path(sys.executable).parent / 'ansible-playbook')
     counter = [0]

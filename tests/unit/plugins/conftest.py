@@ -36,6 +36,12 @@ def no_cloudflare_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def private_ratelimit_ledger(monkeypatch, tmp_path):
+    """Each test paces with a ledger of its own: none left by another test or a real run on this machine."""
+    monkeypatch.setenv('AOP_CLOUDFLARE_RATELIMIT_DIR', str(tmp_path / 'ratelimit'))
+
+
 @pytest.fixture
 def cloudflare(monkeypatch):
     """The fake API, mounted on every requests.Session."""

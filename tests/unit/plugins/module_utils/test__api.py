@@ -6,6 +6,8 @@
 """The HTTP client: auth, envelope, errors, retries, rate-limit pacing, pagination and zone lookup."""
 
 import email.utils
+import os
+import threading
 import time
 
 import pytest
@@ -96,9 +98,10 @@ def test_writes_send_their_body_as_json(cloudflare, client):
 # --- errors ----------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize('status, code, message, hint', [
-    (401, 10000, 'Authentication error', 'the credentials were refused: check api_token'),
+    (401, 10000, 'Authentication error', 'the credentials were refused: check the API token, or the API key and its e-mail'),
     (403, 9109, 'Unauthorized to access requested resource', 'the API token needs "SSL and Certificates: Edit"'),
-    (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?', 'check zone_id'),
+    (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?',
+     'not found: check the zone and the ids given'),
 ])
 def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, status, code, message, hint):
     cloudflare.route('GET', TLS_CLIENT_AUTH, fail(status, (code, message)))
@@ -109,6 +112,8 @@ def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, st
     text_ = str(error.value)
     assert text_.startswith('GET %s failed: HTTP %d (' % (TLS_CLIENT_AUTH, status))
     assert hint in text_
+    # Said to users of the modules and of the role alike, whose options and variables have other names.
+    assert not [name for name in ('api_token', 'api_key', 'api_email', 'zone_id') if name in text_]
     assert 'Cloudflare error %d: %s' % (code, message) in text_
     assert text_.endswith('cf-ray ' + CF_RAY)
     assert error.value.codes == [code]
@@ -149,6 +154,20 @@ def test_429_waits_what_retry_after_says_then_retries(cloudflare, client, slept)
     assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH] * 2
 
 
+def test_a_429_holds_back_every_client_of_the_credential(cloudflare, client, slept):
+    # Another module process, on the same ledger: it must not run into the block either.
+    other = CloudflareClient(api_token=API_TOKEN, sleep=slept.append)
+    blocked = fail(429, (10000, 'Rate limited'), headers={'Retry-After': '17'})
+    cloudflare.route('GET', TLS_CLIENT_AUTH, blocked, ok(SETTING))
+
+    with pytest.raises(CloudflareError):
+        client.request('GET', TLS_CLIENT_AUTH, retry=False)
+    other.get(TLS_CLIENT_AUTH)
+
+    assert slept == [17.0]
+    assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH] * 2
+
+
 def test_retry_after_as_an_http_date(cloudflare, client, slept):
     when = email.utils.formatdate(time.time() + 30, usegmt=True)
     cloudflare.route('GET', TLS_CLIENT_AUTH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': when}), ok(SETTING))
@@ -158,12 +177,22 @@ def test_retry_after_as_an_http_date(cloudflare, client, slept):
     assert len(slept) == 1 and 27 <= slept[0] <= 30
 
 
-def test_retry_after_is_capped_at_a_minute(cloudflare, client, slept):
-    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': '300'}), ok(SETTING))
+def test_retry_after_of_a_busy_server_is_capped_at_a_minute(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(503, (10001, 'Service unavailable'), headers={'Retry-After': '300'}),
+                     ok(SETTING))
 
     client.get(TLS_CLIENT_AUTH)
 
     assert slept == [60.0]
+
+
+def test_retry_after_of_a_429_is_waited_in_full(cloudflare, client, slept):
+    # Cloudflare blocks every call for 5 minutes: a retry before that only meets the block again.
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': '300'}), ok(SETTING))
+
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == [300.0]
 
 
 @pytest.mark.parametrize('status', [502, 503, 504])
@@ -239,9 +268,11 @@ def test_a_connection_error_then_success(cloudflare, client):
 
 @pytest.mark.parametrize('reply, expected', [
     (text(502, '<html>Bad gateway</html>'), 'POST %s: HTTP 502 with a body that is not a Cloudflare API response' % CERTS_PATH),
+    (fail(503, (10001, 'Service unavailable')), 'POST %s failed: HTTP 503' % CERTS_PATH),
     (requests.ConnectionError('reset'), 'POST %s: no response from %s after 1 attempt(s)' % (CERTS_PATH, BASE_URL)),
+    (requests.Timeout('read timed out'), 'POST %s: no response from %s after 1 attempt(s) (Timeout)' % (CERTS_PATH, BASE_URL)),
 ])
-def test_a_post_is_never_retried(cloudflare, client, slept, reply, expected):
+def test_a_post_that_may_have_been_applied_is_not_retried(cloudflare, client, slept, reply, expected):
     cloudflare.route('POST', CERTS_PATH, reply, ok({'id': 'x'}))
 
     with pytest.raises(CloudflareError) as error:
@@ -251,6 +282,55 @@ def test_a_post_is_never_retried(cloudflare, client, slept, reply, expected):
     assert slept == []
     assert str(error.value).startswith(expected)
     assert 'secret-key-text' not in str(error.value) and 'secret-key-text' not in repr(error.value.to_dict())
+
+
+def test_a_post_refused_with_429_is_retried_after_retry_after(cloudflare, client, slept):
+    # Cloudflare refuses it before doing anything: sending it again cannot upload twice.
+    blocked = fail(429, (10000, 'Rate limited'), headers={'Retry-After': '9'})
+    cloudflare.route('POST', CERTS_PATH, blocked, ok({'id': 'x'}))
+
+    assert client.request('POST', CERTS_PATH, body={'certificate': 'c'}) == ({'id': 'x'}, None)
+
+    assert cloudflare.sent == ['POST ' + CERTS_PATH] * 2
+    assert slept == [9.0]
+
+
+def test_a_post_refused_with_429_every_time_gives_up_after_the_retries(cloudflare, client, slept):
+    cloudflare.route('POST', CERTS_PATH, fail(429, (10000, 'Rate limited'), headers={'Retry-After': '9'}))
+
+    with pytest.raises(CloudflareError) as error:
+        client.request('POST', CERTS_PATH, body={'certificate': 'c'})
+
+    assert len(cloudflare.calls) == 6 and slept == [9.0] * 5
+    assert str(error.value).startswith('POST %s failed after 6 attempts: HTTP 429 (Cloudflare\'s rate limit' % CERTS_PATH)
+
+
+@pytest.mark.parametrize('reply', [fail(429, (10000, 'Rate limited'), headers={'Retry-After': '9'}),
+                                   fail(503, (10001, 'Service unavailable')), requests.ConnectionError('reset')])
+def test_retry_false_never_retries(cloudflare, client, reply):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, reply, ok(SETTING))
+
+    with pytest.raises(CloudflareError):
+        client.request('GET', TLS_CLIENT_AUTH, retry=False)
+    assert len(cloudflare.calls) == 1
+
+
+def test_retry_true_retries_a_post_its_caller_knows_to_be_repeatable(cloudflare, client):
+    cloudflare.route('POST', CERTS_PATH, text(502, '<html>Bad gateway</html>'), requests.ConnectionError('reset'), ok({'id': 'x'}))
+
+    assert client.request('POST', CERTS_PATH, body={'certificate': 'c'}, retry=True)[0] == {'id': 'x'}
+    assert len(cloudflare.calls) == 3
+
+
+def test_a_call_without_an_answer_does_not_hold_the_budget(cloudflare, client):
+    # The first call of a fresh ledger is its probe: nothing else may go until it is accounted for.
+    cloudflare.route('POST', CERTS_PATH, requests.ConnectionError('reset'))
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+
+    with pytest.raises(CloudflareError):
+        client.request('POST', CERTS_PATH, body={'certificate': 'c'})
+
+    assert client.ledger.try_acquire() == 0
 
 
 # --- rate-limit pacing -----------------------------------------------------------------------------------------
@@ -265,7 +345,7 @@ def test_a_spent_rate_limit_budget_pauses_before_the_next_call(cloudflare):
     client.get(TLS_CLIENT_AUTH)
     client.get(TLS_CLIENT_AUTH)
 
-    assert events == [(7.0, 1)], 'one 7 s pause, after the first call and before the second'
+    assert events == [(8.0, 1)], 'one pause, after the first call and before the second: t and a second of margin'
 
 
 def test_a_retry_waits_once_for_the_longer_of_backoff_and_rate_limit_pause(cloudflare, client, slept):
@@ -274,7 +354,7 @@ def test_a_retry_waits_once_for_the_longer_of_backoff_and_rate_limit_pause(cloud
 
     client.get(TLS_CLIENT_AUTH)
 
-    assert slept == [7.0]
+    assert slept == [8.0]
 
 
 def test_a_budget_with_more_than_the_reserve_left_does_not_pause(cloudflare, client, slept):
@@ -292,7 +372,65 @@ def test_a_budget_down_to_the_reserve_pauses_for_calls_still_in_flight(cloudflar
     client.get(TLS_CLIENT_AUTH)
     client.get(TLS_CLIENT_AUTH)
 
-    assert slept == [240.0], 'the whole reset time, even past the 60 s retry cap: a shorter pause meets the block'
+    assert slept == [241.0], 'the whole reset time, even past the 60 s retry cap: a shorter pause meets the block'
+
+
+def test_a_budget_spent_by_another_process_pauses_this_one(cloudflare, client, slept):
+    other = CloudflareClient(api_token=API_TOKEN, sleep=[].append)
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=10;t=30'}), ok(SETTING))
+
+    other.get(TLS_CLIENT_AUTH)
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == [31.0]
+
+
+def test_other_credentials_have_a_budget_of_their_own(cloudflare, client, slept):
+    other = CloudflareClient(api_key='global-key', api_email='ops@example.com', sleep=slept.append)
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING, headers={'Ratelimit': '"default";r=10;t=30'}), ok(SETTING))
+
+    other.get(TLS_CLIENT_AUTH)
+    client.get(TLS_CLIENT_AUTH)
+
+    assert slept == []
+
+
+def test_the_ledger_holds_no_credential(cloudflare):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+    CloudflareClient(api_token=API_TOKEN, sleep=[].append).get(TLS_CLIENT_AUTH)
+    CloudflareClient(api_key='global-key-5f0c8a1e9b7d', api_email='ops@example.com', sleep=[].append).get(TLS_CLIENT_AUTH)
+
+    directory = os.environ['AOP_CLOUDFLARE_RATELIMIT_DIR']
+    names = os.listdir(directory)
+    assert len(names) == 2
+    for name in names:
+        with open(os.path.join(directory, name)) as handle:
+            saved = name + handle.read()
+        assert API_TOKEN not in saved and 'global-key-5f0c8a1e9b7d' not in saved and 'ops@example.com' not in saved
+
+
+# --- threads ---------------------------------------------------------------------------------------------------
+
+def test_each_thread_has_a_session_of_its_own(cloudflare):
+    client = CloudflareClient(api_token=API_TOKEN, validate_certs=False, sleep=[].append)
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
+    sessions = []
+
+    def call():
+        client.get(TLS_CLIENT_AUTH)
+        sessions.append(client.session)
+    threads = [threading.Thread(target=call) for _index in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    call()
+    call()
+
+    assert len(sessions) == 5 and len(set(id(session) for session in sessions)) == 4, 'one per thread, kept'
+    assert all(session.verify is False for session in sessions)
+    assert all(sent.headers['Authorization'] == 'Bearer ' + API_TOKEN for sent in cloudflare.calls)
+    assert all(sent.headers['User-Agent'] == 'aop.cloudflare-ansible' for sent in cloudflare.calls)
 
 
 # --- pagination and zone lookup --------------------------------------------------------------------------------
@@ -357,5 +495,5 @@ def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
         client.zone_id('missing.example')
 
     assert str(error.value).startswith("zone 'missing.example' was not found (0 matches)")
-    assert 'give zone_id instead' in str(error.value)
+    assert "give the zone's id instead" in str(error.value)
     assert cloudflare.sent == ['GET /zones?name=missing.example']

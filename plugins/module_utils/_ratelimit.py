@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Pacing under Cloudflare's rate limit, shared by every module process on the controller (private).
+
+Cloudflare allows 1,200 calls per 5 minutes per user, summed over all its tokens and zones, and blocks every call for
+5 minutes once that is exceeded. With Ansible forks several module processes, each with reader threads, call the API
+at once; so they keep one ledger per credential in a small JSON file, locked with flock, that says how many calls the
+current window still allows. A process that cannot keep the file paces itself alone. Two credentials of one user
+(two tokens, say) keep two ledgers, each with its reserve: who owns a credential is not known without a call.
+"""
+
+import email.utils
+import errno
+import hashlib
+import json
+import math
+import os
+import re
+import stat
+import tempfile
+import threading
+import time
+
+try:
+    import fcntl
+except ImportError:  # not a POSIX controller: each process paces itself alone
+    fcntl = None
+
+RATELIMIT_DIR_ENV = 'AOP_CLOUDFLARE_RATELIMIT_DIR'
+# Calls left untouched for the account's other users (dashboard, other tools): we pause before spending them.
+RATELIMIT_RESERVE = 10
+# Cloudflare's window and its block both last 5 minutes: no answer makes us wait longer at a time.
+MAX_WAIT_SECONDS = 300.0
+# t in Ratelimit is rounded to whole seconds: the window may end up to a second away from what t says.
+T_ROUNDING_SECONDS = 1.0
+# How often a process looks again while another process's probe is unanswered.
+PROBE_POLL_SECONDS = 0.5
+# An entry of calls in flight not updated for this long belongs to a process that died, whose pid was reused.
+STALE_IN_FLIGHT_SECONDS = 600.0
+
+_RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=(\d+)')
+
+
+def parse_ratelimit(headers):
+    """(remaining calls, seconds to the window's reset) from Cloudflare's Ratelimit header, or None."""
+    fields = dict(_RATELIMIT_FIELD.findall(headers.get('Ratelimit') or ''))
+    if 'r' in fields and 't' in fields:
+        return int(fields['r']), int(fields['t'])
+    return None
+
+
+def retry_after_seconds(headers, now):
+    """Seconds the server asked us to wait, from Retry-After (seconds or an HTTP date), or None."""
+    value = headers.get('Retry-After')
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
+    except (TypeError, ValueError):
+        return None
+
+
+def ledger_directory():
+    """The private directory of the ledgers: AOP_CLOUDFLARE_RATELIMIT_DIR, else aop-cloudflare-<uid> in the temp dir.
+
+    Raises OSError when it cannot be made, or when another user could write to it (and so stall our runs).
+    """
+    directory = os.environ.get(RATELIMIT_DIR_ENV) or os.path.join(tempfile.gettempdir(), 'aop-cloudflare-%d' % os.getuid())
+    try:
+        os.makedirs(directory, 0o700)
+    except OSError as exc:
+        if exc.errno != errno.EEXIST:
+            raise
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise OSError(errno.EPERM, 'not a private directory of this user', directory)
+    return directory
+
+
+def _fresh_state():
+    # The window ends between reset_earliest and reset_at. The three are None while the budget is unknown.
+    # in_flight is {pid: [calls, last update]}.
+    return {'remaining': None, 'reset_earliest': None, 'reset_at': None, 'in_flight': {}}
+
+
+def _decode(data):
+    """The state a file holds; a fresh one when it is empty or damaged (a crash while writing)."""
+    try:
+        state = json.loads(data.decode('utf-8'))
+        decoded = {
+            'remaining': None if state['remaining'] is None else int(state['remaining']),
+            'reset_earliest': None if state['reset_earliest'] is None else float(state['reset_earliest']),
+            'reset_at': None if state['reset_at'] is None else float(state['reset_at']),
+            'in_flight': dict((int(pid), [int(calls), float(seen)]) for pid, (calls, seen) in state['in_flight'].items()),
+        }
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return _fresh_state()
+    if len(set(decoded[name] is None for name in ('remaining', 'reset_earliest', 'reset_at'))) > 1:
+        return _fresh_state()
+    return decoded
+
+
+class _FileStore(object):
+    """The state in a file shared by processes, read and written under an exclusive flock."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def update(self, change):
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            chunks = []
+            while True:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            state = _decode(b''.join(chunks))
+            result = change(state)
+            data = json.dumps(state, sort_keys=True).encode('utf-8')
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            while data:
+                data = data[os.write(fd, data):]
+            return result
+        finally:
+            os.close(fd)  # releases the lock
+
+
+class _MemoryStore(object):
+    """The state of this process alone."""
+
+    def __init__(self):
+        self.state = _fresh_state()
+
+    def update(self, change):
+        return change(self.state)
+
+
+def _whole_seconds(wait):
+    """A pause in whole seconds, so that it never ends a hair before the reset, and at most MAX_WAIT_SECONDS."""
+    return float(math.ceil(min(wait, MAX_WAIT_SECONDS)))
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError as exc:
+        return exc.errno != errno.ESRCH  # EPERM: alive, another user's
+    return True
+
+
+class RateLimitLedger(object):
+    """Lets a call go only while the credential's budget allows it, for every thread and process that shares it.
+
+    acquire() before each call, release() with the time it returned and the answer after (also when none came).
+    key: what identifies the budget (base URL and credential); only its SHA-256 is ever written.
+    clock: wall time, since it is compared across processes. sleep: every pause is taken through it.
+    """
+
+    def __init__(self, key, sleep=time.sleep, clock=time.time, pid=None):
+        self.sleep = sleep
+        self.clock = clock
+        self.pid = os.getpid() if pid is None else pid
+        # Threads of this process wait here for the answer to a probe, instead of polling.
+        self._condition = threading.Condition()
+        self._store = _MemoryStore()
+        if fcntl is not None:
+            name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
+            try:
+                store = _FileStore(os.path.join(ledger_directory(), name + '.json'))
+                store.update(lambda state: None)
+            except OSError:
+                pass  # pacing alone is better than failing the run
+            else:
+                self._store = store
+
+    def acquire(self, backoff=0.0):
+        """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.
+
+        One pause serves both the backoff and the budget. Whether a wait is over is also judged by the pauses taken,
+        so that a test's sleep that returns at once cannot make this loop forever.
+        """
+        started, slept = self.clock(), 0.0
+        if backoff > 0:
+            with self._condition:
+                wait = self._update(lambda state: self._admit(state, started, take=False))
+            slept = max(backoff, _whole_seconds(wait or 0.0))
+            self.sleep(slept)
+        while True:
+            with self._condition:
+                wait = self.try_acquire(max(self.clock(), started + slept))
+                if wait is None:
+                    self._condition.wait(PROBE_POLL_SECONDS)
+                    continue
+            if not wait:
+                return self.clock()
+            # Checked again after the pause: another process may have learnt more meanwhile.
+            pause = _whole_seconds(wait)
+            self.sleep(pause)
+            slept += pause
+
+    def try_acquire(self, now=None):
+        """acquire() without waiting: 0 when the call may go (now counted in flight), else the seconds to wait,
+        or None while a probe of the unknown budget is unanswered."""
+        with self._condition:
+            if now is None:
+                now = self.clock()
+            return self._update(lambda state: self._admit(state, now, take=True))
+
+    def release(self, sent_at, headers=None, status=None):
+        """Record the answer (headers and HTTP status) to a call acquire() let go at sent_at; None when none came."""
+        now = self.clock()
+        ratelimit = parse_ratelimit(headers) if headers is not None else None
+        block = None
+        if status == 429:
+            block = retry_after_seconds(headers, now)
+            if block is None:
+                block = ratelimit[1] + T_ROUNDING_SECONDS if ratelimit else MAX_WAIT_SECONDS
+        with self._condition:
+            self._update(lambda state: self._record(state, sent_at, now, ratelimit, block))
+            self._condition.notify_all()
+
+    def _update(self, change):
+        try:
+            return self._store.update(change)
+        except OSError:
+            # The file went away or the disk is full: carry on alone, from an unknown budget.
+            self._store = _MemoryStore()
+            return self._store.update(change)
+
+    def _refresh(self, state, now):
+        if state['reset_at'] is not None and now >= state['reset_at']:
+            # The window has ended: what the next one allows is unknown until an answer tells.
+            state['remaining'] = state['reset_earliest'] = state['reset_at'] = None
+        for pid, (_calls, seen) in list(state['in_flight'].items()):
+            if pid != self.pid and (now - seen > STALE_IN_FLIGHT_SECONDS or not _alive(pid)):
+                del state['in_flight'][pid]  # a killed process must not hold budget for ever
+        return sum(calls for calls, _seen in state['in_flight'].values())
+
+    def _admit(self, state, now, take):
+        """0 when a call may go (counted when take), else seconds to wait, or None while a probe is unanswered."""
+        in_flight = self._refresh(state, now)
+        if state['reset_at'] is None:
+            if in_flight:
+                return None  # one probe at a time while the budget is unknown
+        elif state['remaining'] - RATELIMIT_RESERVE <= 0:
+            return state['reset_at'] - now
+        elif take:
+            state['remaining'] -= 1
+        if take:
+            entry = state['in_flight'].setdefault(self.pid, [0, now])
+            entry[0] += 1
+            entry[1] = now
+        return 0
+
+    def _record(self, state, sent_at, now, ratelimit, block):
+        entry = state['in_flight'].get(self.pid)
+        if entry:
+            entry[0] -= 1
+            entry[1] = now
+            if entry[0] <= 0:
+                del state['in_flight'][self.pid]
+        in_flight = self._refresh(state, now)
+        if block is not None:
+            block = min(block, MAX_WAIT_SECONDS)
+            state['remaining'], state['reset_earliest'], state['reset_at'] = 0, sent_at + block, now + block
+            return
+        if ratelimit is None:
+            return  # no answer, or one without the header: the call stays counted as spent
+        # Calls still in flight are assumed not yet counted in r: the lower estimate is the safe one.
+        remaining = max(0, ratelimit[0] - in_flight)
+        # Cloudflare said t at some moment between sending and now, rounded: its window ends between these two.
+        seconds = min(ratelimit[1], MAX_WAIT_SECONDS)
+        earliest, latest = sent_at + seconds - T_ROUNDING_SECONDS, now + seconds + T_ROUNDING_SECONDS
+        if state['reset_at'] is None or earliest > state['reset_at']:
+            state['remaining'], state['reset_earliest'], state['reset_at'] = remaining, earliest, latest
+        elif latest >= state['reset_earliest']:
+            # The same window. Answers arrive out of order: the lowest count is the latest.
+            state['remaining'] = min(state['remaining'], remaining)
+            state['reset_earliest'] = max(state['reset_earliest'], earliest)
+            state['reset_at'] = max(state['reset_at'], latest)
+        # Else the answer comes from a window that ended before this one began: it says nothing about this one.

@@ -1,0 +1,474 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shared rate-limit ledger: probe, reserve, windows, 429, several processes on one file, and its fallback."""
+
+import json
+import math
+import os
+import random
+import stat
+import subprocess
+import sys
+import threading
+
+import pytest
+
+from ansible_collections.aop.cloudflare.plugins.module_utils import _ratelimit
+from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
+    PROBE_POLL_SECONDS,
+    RATELIMIT_RESERVE,
+    RateLimitLedger,
+    parse_ratelimit,
+)
+
+TOKEN = 'ledger-test-token-0123456789abcdef0123456789abcdef'
+KEY = 'https://api.cloudflare.com/client/v4\ntoken %s' % TOKEN
+START = 1800000000.0
+OTHER_PID = os.getppid()  # a live process that is not this one: the other module process of a test
+
+
+class Clock(object):
+    """Wall time that moves only when told, or when slept through."""
+
+    def __init__(self):
+        self.now = START
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def directory():
+    return os.environ[_ratelimit.RATELIMIT_DIR_ENV]  # set for every test by conftest.py
+
+
+@pytest.fixture
+def ledger(clock):
+    return RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+
+
+def other_process(clock, pid=OTHER_PID):
+    return RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, pid=pid)
+
+
+def answer(remaining, reset):
+    return {'Ratelimit': '"default";r=%d;t=%d' % (remaining, reset), 'Ratelimit-Policy': '"default";q=1200;w=300'}
+
+
+def state_files(directory):
+    return [os.path.join(directory, name) for name in os.listdir(directory)]
+
+
+def saved_state(directory):
+    (path,) = state_files(directory)
+    with open(path) as handle:
+        return json.load(handle)
+
+
+def send(ledger):
+    """Let one call go (it must); -> when it was sent."""
+    sent_at = ledger.clock()
+    assert ledger.try_acquire() == 0
+    return sent_at
+
+
+def calls_allowed(ledger):
+    """How many calls go before the ledger asks to wait (each stays in flight)."""
+    count = 0
+    while ledger.try_acquire() == 0:
+        count += 1
+    return count
+
+
+def dead_pid():
+    process = subprocess.Popen([sys.executable, '-c', 'pass'])  # pylint: disable=consider-using-with
+    process.wait()
+    return process.pid
+
+
+# --- the header ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('value, expected', [
+    ('"default";r=50;t=30', (50, 30)),
+    ('"default"; r=0; t=7', (0, 7)),
+    ('"default";r=50', None),
+    ('', None),
+])
+def test_parse_ratelimit(value, expected):
+    assert parse_ratelimit({'Ratelimit': value}) == expected
+
+
+# --- an unknown budget -----------------------------------------------------------------------------------------
+
+def test_an_unknown_budget_lets_one_probe_go_until_its_answer(clock, ledger):
+    probe = send(ledger)
+    assert ledger.try_acquire() is None, 'nothing else until the probe is answered'
+    assert other_process(clock).try_acquire() is None, 'in no other process either'
+
+    ledger.release(probe, answer(1199, 300), 200)
+
+    assert calls_allowed(ledger) == 1199 - RATELIMIT_RESERVE
+
+
+def test_a_probe_without_an_answer_leaves_the_budget_unknown(ledger):
+    ledger.release(send(ledger))  # the connection was lost
+
+    send(ledger)
+    assert ledger.try_acquire() is None, 'the next probe is out'
+
+
+def test_an_ended_window_makes_the_budget_unknown_again(clock, ledger):
+    ledger.release(send(ledger), answer(1199, 60), 200)
+
+    clock.now += 61  # t and a second of margin, since t is rounded
+    send(ledger)
+    assert ledger.try_acquire() is None, 'one probe again: what the new window allows is not known yet'
+
+
+def test_threads_wait_for_the_probe_answer_without_sleeping(clock, ledger):
+    probe = send(ledger)
+    through = []
+    threads = [threading.Thread(target=lambda: through.append(ledger.acquire())) for _index in range(8)]
+    for thread in threads:
+        thread.start()
+
+    ledger.release(probe, answer(1199, 300), 200)
+    for thread in threads:
+        thread.join(timeout=PROBE_POLL_SECONDS * 10)
+
+    assert through == [START] * 8
+    assert clock.slept == [], 'woken by the answer, not by pauses'
+
+
+# --- pacing ----------------------------------------------------------------------------------------------------
+
+def test_calls_stop_at_the_reserve_and_pause_until_the_reset(clock, ledger):
+    ledger.release(send(ledger), answer(15, 60), 200)
+
+    assert calls_allowed(ledger) == 15 - RATELIMIT_RESERVE, 'the reserve is left to the account\'s other users'
+    assert ledger.try_acquire() == 61.0, 't and a second of margin, since t is rounded'
+    for _index in range(5):
+        ledger.release(START, answer(10, 60), 200)
+
+    assert ledger.acquire() == START + 61
+    assert clock.slept == [61.0]
+    assert ledger.try_acquire() is None, 'the call after the pause is the probe of the new window'
+
+
+def test_a_long_pause_is_taken_in_parts_and_checked_again(clock, ledger):
+    ledger.release(send(ledger), answer(3, 300), 200)
+
+    ledger.acquire()
+
+    assert clock.slept == [300.0, 1.0]
+
+
+def test_pauses_are_whole_seconds(clock, ledger):
+    ledger.release(send(ledger), answer(0, 7), 200)
+    clock.now += 0.25
+
+    ledger.acquire()
+
+    assert clock.slept == [8.0], 'rounded up: ending a hair before the reset would only cost another pause'
+
+
+def test_a_backoff_and_a_budget_pause_are_one_pause_the_longer(clock, ledger):
+    ledger.release(send(ledger), answer(0, 7), 200)
+
+    ledger.acquire(backoff=1.5)
+
+    assert clock.slept == [8.0]
+
+
+def test_a_backoff_longer_than_the_budget_pause_is_taken_alone(clock, ledger):
+    ledger.release(send(ledger), answer(500, 300), 200)
+
+    ledger.acquire(backoff=1.5)
+
+    assert clock.slept == [1.5]
+
+
+# --- answers ---------------------------------------------------------------------------------------------------
+
+def test_calls_in_flight_are_taken_as_not_yet_counted(ledger, directory):
+    ledger.release(send(ledger), answer(1000, 300), 200)
+    sent = [send(ledger) for _index in range(4)]
+
+    ledger.release(sent[0], answer(990, 300), 200)
+
+    assert saved_state(directory)['remaining'] == 990 - 3
+
+
+def test_answers_out_of_order_keep_the_lowest_count_of_the_window(clock, ledger, directory):
+    ledger.release(send(ledger), answer(1000, 300), 200)
+    sent = [send(ledger) for _index in range(3)]
+
+    clock.now += 2
+    ledger.release(sent[2], answer(900, 298), 200)  # sent last, answered first
+    ledger.release(sent[0], answer(950, 299), 200)
+    ledger.release(sent[1], answer(940, 299), 200)
+
+    assert saved_state(directory)['remaining'] == 900 - 2, 'less the two calls then still in flight'
+
+
+def test_slow_answers_of_one_window_are_not_taken_for_a_new_window(clock, ledger, directory):
+    ledger.release(send(ledger), answer(1000, 300), 200)
+    sent = [send(ledger) for _index in range(2)]
+
+    clock.now += 30  # a slow call: its t is 30 s old, said as soon as it was sent
+    ledger.release(sent[0], answer(500, 300), 200)
+    ledger.release(sent[1], answer(990, 300), 200)
+
+    state = saved_state(directory)
+    assert state['remaining'] == 500 - 1, 'one window: a count that rises is an older one'
+    assert state['reset_at'] == START + 30 + 301, 'paused until the latest the window may end'
+
+
+def test_a_reset_past_the_known_one_is_a_new_window(clock, ledger, directory):
+    ledger.release(send(ledger), answer(11, 30), 200)
+    sent = send(ledger)
+    assert ledger.try_acquire() == 31.0, 'down to the reserve'
+
+    clock.now += 29
+    ledger.release(sent, answer(1199, 300), 200)  # counted by Cloudflare in its next window: ours ends later
+
+    state = saved_state(directory)
+    assert (state['remaining'], state['reset_at']) == (1199, clock() + 301)
+    assert ledger.try_acquire() == 0
+
+
+def test_an_answer_from_an_ended_window_is_ignored(clock, ledger, directory):
+    ledger.release(send(ledger), answer(1000, 2), 200)
+    clock.now += 1
+    late, counted_after_the_reset = send(ledger), send(ledger)
+    clock.now += 2
+    ledger.release(counted_after_the_reset, answer(1199, 300), 200)
+
+    ledger.release(late, answer(5, 0), 200)
+
+    assert saved_state(directory)['remaining'] == 1199 - 1
+
+
+def test_an_answer_without_the_header_keeps_the_call_counted(ledger, directory):
+    ledger.release(send(ledger), answer(1000, 300), 200)
+
+    ledger.release(send(ledger), {'cf-ray': 'x'}, 502)
+
+    assert saved_state(directory)['remaining'] == 999
+
+
+@pytest.mark.parametrize('headers, wait', [
+    (dict(answer(1199, 300), **{'Retry-After': '20'}), 20.0),
+    (answer(0, 40), 41.0),
+    ({}, 300.0),
+    ({'Retry-After': '3600'}, 300.0),
+])
+def test_a_429_stops_every_call_until_it_said(clock, ledger, headers, wait):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    ledger.release(send(ledger), headers, 429)
+
+    assert ledger.try_acquire() == wait
+    assert other_process(clock).try_acquire() == wait
+
+
+# --- several processes on one ledger ---------------------------------------------------------------------------
+
+def test_processes_share_one_budget(clock, ledger, directory):
+    other = other_process(clock)
+    ledger.release(send(ledger), answer(30, 300), 200)
+
+    assert calls_allowed(ledger) + calls_allowed(other) == 30 - RATELIMIT_RESERVE
+    assert len(state_files(directory)) == 1
+
+
+def test_calls_in_flight_of_a_dead_process_are_forgotten(clock, ledger):
+    send(other_process(clock, pid=dead_pid()))  # its probe, never answered
+
+    assert ledger.try_acquire() == 0, 'the dead process no longer holds the probe'
+
+
+def test_calls_in_flight_not_updated_for_long_are_forgotten(clock, ledger):
+    send(other_process(clock))  # a live pid: that of a dead process, reused by another
+    clock.now += _ratelimit.STALE_IN_FLIGHT_SECONDS - 1
+    assert ledger.try_acquire() is None
+
+    clock.now += 2
+    assert ledger.try_acquire() == 0
+
+
+class Cloudflare(object):
+    """The budget as Cloudflare counts it: a window opened by the first call after the last one ended; t rounded
+    down (the worst case for a client); every call beyond the limit refused."""
+
+    def __init__(self, clock, limit, window):
+        self.clock, self.limit, self.window = clock, limit, window
+        self.window_end, self.used, self.external, self.refused = None, 0, 0, 0
+
+    def count(self):
+        now = self.clock()
+        if self.window_end is None or now >= self.window_end:
+            self.window_end, self.used, self.external = now + self.window, 0, 0
+        self.used += 1
+        headers = answer(max(0, self.limit - self.used), int(self.window_end - now))
+        if self.used > self.limit:
+            self.refused += 1
+            return dict(headers, **{'Retry-After': str(math.ceil(self.window_end - now))}), 429
+        return headers, 200
+
+    def dashboard_call(self):
+        """A call of the account's other users, fewer per window than the reserve."""
+        if self.window_end is not None and self.clock() < self.window_end and self.external < RATELIMIT_RESERVE // 2:
+            self.external += 1
+            self.count()
+
+
+def run_processes(clock, ledgers, rng, limit=60, window=60, threads_each=16, duration=600):
+    """Threads of several processes, each call sent, counted and answered in a random order.
+
+    Returns (calls refused, calls of the processes served).
+    """
+    cloudflare, served = Cloudflare(clock, limit, window), 0
+    workers = [{'ledger': ledger, 'step': 'idle', 'not_before': 0.0} for ledger in ledgers for _index in range(threads_each)]
+    end = clock() + duration
+    while clock() < end:
+        ready = [worker for worker in workers if worker['step'] != 'idle' or worker['not_before'] <= clock()]
+        if not ready:
+            clock.now = min(worker['not_before'] for worker in workers)
+            continue
+        worker = rng.choice(ready)
+        if worker['step'] == 'idle':
+            wait = worker['ledger'].try_acquire()
+            if wait == 0:
+                worker['step'], worker['sent_at'] = 'sent', clock()
+            else:
+                worker['not_before'] = clock() + (PROBE_POLL_SECONDS if wait is None else wait)
+        elif worker['step'] == 'sent':
+            worker['answer'], worker['step'] = cloudflare.count(), 'answered'
+        else:
+            worker['ledger'].release(worker['sent_at'], *worker['answer'])
+            worker['step'] = 'idle'
+            served += worker['answer'][1] == 200
+        clock.now += rng.random() * 0.2
+        if rng.random() < 0.02:
+            cloudflare.dashboard_call()
+    return cloudflare.refused, served
+
+
+# Three live processes, as Ansible forks them, of 16 reader threads each.
+PROCESS_IDS = (os.getpid(), os.getppid(), 1)
+
+
+@pytest.mark.parametrize('seed', range(10))
+def test_processes_on_one_ledger_never_exceed_the_budget_together(clock, seed):
+    ledgers = [RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, pid=pid) for pid in PROCESS_IDS]
+
+    refused, served = run_processes(clock, ledgers, random.Random(seed))
+
+    assert refused == 0
+    # Ten windows of 50 calls (60 less the reserve); calls in flight, taken as not yet counted, cost some.
+    assert served > 10 * (60 - RATELIMIT_RESERVE) / 2
+
+
+def test_processes_pacing_alone_would_exceed_it(clock, tmp_path, monkeypatch):
+    # The check above can fail: with a ledger each, the processes overrun the budget.
+    ledgers = []
+    for pid in PROCESS_IDS:
+        monkeypatch.setenv(_ratelimit.RATELIMIT_DIR_ENV, str(tmp_path / str(pid)))
+        ledgers.append(RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, pid=pid))
+
+    assert run_processes(clock, ledgers, random.Random(0))[0] > 0
+
+
+# --- the state file --------------------------------------------------------------------------------------------
+
+def test_the_state_file_names_no_credential_and_is_private(ledger, directory):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    (path,) = state_files(directory)
+    with open(path) as handle:
+        content = handle.read()
+    assert TOKEN not in path and TOKEN not in content and 'cloudflare.com' not in content
+    assert len(os.path.basename(path)) == 64 + len('.json')
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_each_credential_and_base_url_has_its_own_ledger(clock, ledger, directory):
+    ledger.try_acquire()
+
+    assert RateLimitLedger(KEY.replace('token ', 'token other-'), clock=clock).try_acquire() == 0
+    assert RateLimitLedger(KEY.replace('api.', 'eu.api.'), clock=clock).try_acquire() == 0
+    assert len(state_files(directory)) == 3
+
+
+def test_the_default_directory_is_private_to_the_user_under_the_temp_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv(_ratelimit.RATELIMIT_DIR_ENV)
+    monkeypatch.setattr(_ratelimit.tempfile, 'gettempdir', lambda: str(tmp_path))
+
+    assert _ratelimit.ledger_directory() == str(tmp_path / ('aop-cloudflare-%d' % os.getuid()))
+
+
+def test_a_damaged_state_file_is_an_unknown_budget(ledger, directory):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+    (path,) = state_files(directory)
+    with open(path, 'w') as handle:
+        handle.write('{"remaining": 5')
+
+    assert ledger.try_acquire() == 0
+    assert ledger.try_acquire() is None
+
+
+def unusable_directory(tmp_path, kind):
+    if kind == 'parent is a file':
+        (tmp_path / 'file').write_text('')
+        return tmp_path / 'file' / 'ratelimit'
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    shared.chmod(0o777)  # others could write our state and stall our runs
+    return shared
+
+
+@pytest.mark.parametrize('kind', ['parent is a file', 'writable by others'])
+def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monkeypatch, kind):
+    path = unusable_directory(tmp_path, kind)
+    monkeypatch.setenv(_ratelimit.RATELIMIT_DIR_ENV, str(path))
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+
+    probe = send(ledger)
+    assert ledger.try_acquire() is None
+    ledger.release(probe, answer(12, 60), 200)
+    assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE
+    assert not path.is_dir() or os.listdir(str(path)) == []
+
+
+def test_no_flock_falls_back_to_pacing_alone(clock, monkeypatch, directory):
+    monkeypatch.setattr(_ratelimit, 'fcntl', None)
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+
+    assert ledger.try_acquire() == 0
+    assert ledger.try_acquire() is None
+    assert not os.path.exists(directory)
+
+
+def test_a_state_file_lost_during_the_run_falls_back_to_pacing_alone(ledger, directory):
+    probe = send(ledger)
+    os.remove(state_files(directory)[0])
+    os.rmdir(directory)
+
+    ledger.release(probe, answer(1199, 300), 200)
+
+    assert ledger.try_acquire() == 0
