@@ -90,7 +90,7 @@ options:
     type: bool
 notes:
   - Relative certificate and key paths resolve the same way for C(ansible-playbook aop.cloudflare.per_hostname_aop
-    -e @vars.yml): the collection's playbook directory holds no keys, so they are found in the working directory.
+    -e @vars.yml). The collection's playbook directory holds no keys, so they are found in the working directory.
 seealso:
   - module: aop.cloudflare.hostname_client_cert
   - module: aop.cloudflare.hostname_aop
