@@ -195,9 +195,13 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
-from concurrent.futures import ThreadPoolExecutor
-
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
+    associations_path,
+    association_view,
+    read_association,
+    read_associations,
+    state_of,
+)
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERT_ID_PATTERN,
     CERTIFICATE_HOSTNAME_LIMIT,
@@ -209,27 +213,8 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._module import Clou
 
 # A full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
 DEFAULT_READ_CONCURRENCY = 16
-RETURNED_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
-                   'signature', 'expires_on', 'created_at', 'updated_at')
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
 CERTIFICATE_FIELDS = ('cert_status', 'issuer', 'serial_number', 'signature', 'expires_on')
-# Cloudflare's "no such association" codes (observed; a 404 says the same).
-NOT_FOUND_CODES = (1551, 1553)
-
-
-def state_of(association):
-    if association is None or association.get('enabled') is None:
-        return 'absent'
-    return 'enabled' if association['enabled'] else 'disabled'
-
-
-def view(hostname, association):
-    """The returned form of an association; an absent one is only its hostname and state."""
-    if state_of(association) == 'absent':
-        association = {}
-    shown = dict((field, association.get(field)) for field in RETURNED_FIELDS)
-    shown.update(hostname=hostname, state=state_of(association))
-    return shown
 
 
 class HostnameAop(CloudflareModule):
@@ -239,8 +224,9 @@ class HostnameAop(CloudflareModule):
     def apply(self):
         desired = self.desired()
         # Resolved once here: the reads below run in threads.
-        self.path = '/zones/%s/origin_tls_client_auth/hostnames' % self.zone_id
-        current = self.read_all([item['hostname'] for item in desired])
+        self.path = associations_path(self.zone_id)
+        current = read_associations(self.client, self.zone_id, [item['hostname'] for item in desired],
+                                    self.params['read_concurrency'])
         changes = [self.change_for(item, current[item['hostname']]) for item in desired]
         changes = [change for change in changes if change is not None]
 
@@ -256,7 +242,7 @@ class HostnameAop(CloudflareModule):
 
         result = {
             'changed': bool(changes),
-            'hostnames': [view(item['hostname'], after[item['hostname']]) for item in desired],
+            'hostnames': [association_view(item['hostname'], after[item['hostname']]) for item in desired],
             'changed_hostnames': [change['hostname'] for change in changes],
             'released_cert_ids': self.released(current, after),
         }
@@ -315,17 +301,7 @@ class HostnameAop(CloudflareModule):
     # --- reading ---------------------------------------------------------------------------------------------
 
     def read(self, hostname):
-        """The association of one hostname, or None when Cloudflare has none."""
-        try:
-            return self.client.get('%s/%s' % (self.path, hostname))
-        except CloudflareError as exc:
-            if exc.status == 404 or exc.has_code(*NOT_FOUND_CODES):
-                return None
-            raise
-
-    def read_all(self, hostnames):
-        with ThreadPoolExecutor(max_workers=max(1, min(self.params['read_concurrency'], len(hostnames)))) as pool:
-            return dict(zip(hostnames, pool.map(self.read, hostnames)))
+        return read_association(self.client, self.zone_id, hostname)
 
     # --- comparing and writing -------------------------------------------------------------------------------
 

@@ -272,31 +272,22 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     validate_for_upload,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
+    GONE_STATUSES,
+    certificate_from_api,
+    certificate_view,
+    certificates_path,
+    list_certificates,
+    read_certificate,
+)
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID, ZONE_CERTIFICATE_LIMIT
 
 # Cloudflare's own expiry notices start 30 days ahead.
 EXPIRY_WARNING_DAYS = 30
-GONE_STATUSES = ('deleted',)
-RETURNED_FIELDS = ('id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on')
 # Sends of one upload in all: a resend follows a lost answer only once the zone's list shows it was not stored.
 MAX_UPLOAD_SENDS = 3
 ALREADY_EXISTS = 1406
 IN_USE = 1433
-
-
-def certificate_from_api(item):
-    """One certificate from any documented list shape: certificate objects (2026) or associations (2023-2024)."""
-    association_shaped = 'hostname' in item or ('cert_id' in item and 'id' not in item)
-    return {
-        'id': item.get('cert_id') if association_shaped else item.get('id'),
-        'status': item.get('cert_status') if association_shaped else item.get('status'),
-        'issuer': item.get('issuer'),
-        'serial_number': item.get('serial_number'),
-        'signature': item.get('signature'),
-        'expires_on': item.get('expires_on'),
-        'uploaded_on': item.get('cert_uploaded_on') if association_shaped else item.get('uploaded_on'),
-        'pem': item.get('certificate'),
-    }
 
 
 def refuse_pending_deletion(certificate):
@@ -344,7 +335,7 @@ class HostnameClientCert(CloudflareModule):
 
     @property
     def collection_path(self):
-        return '/zones/%s/origin_tls_client_auth/hostnames/certificates' % self.zone_id
+        return certificates_path(self.zone_id)
 
     def apply(self):
         declared = self.declared()
@@ -404,14 +395,7 @@ class HostnameClientCert(CloudflareModule):
     # --- reading ---------------------------------------------------------------------------------------------
 
     def zone_certificates(self):
-        """Every certificate on the zone, once each (the association-shaped list repeats them per hostname)."""
-        seen, certificates = set(), []
-        for item in self.client.get_all(self.collection_path):
-            certificate = certificate_from_api(item)
-            if certificate['id'] and certificate['id'] not in seen and certificate['status'] not in GONE_STATUSES:
-                seen.add(certificate['id'])
-                certificates.append(certificate)
-        return certificates
+        return list_certificates(self.client, self.zone_id)
 
     @staticmethod
     def find(cert, on_zone):
@@ -421,14 +405,7 @@ class HostnameClientCert(CloudflareModule):
         return None
 
     def read(self, certificate_id):
-        """(certificate, status) by id; a certificate Cloudflare no longer knows reads as (None, 'deleted')."""
-        try:
-            certificate = certificate_from_api(self.client.get('%s/%s' % (self.collection_path, certificate_id)))
-        except CloudflareError as exc:
-            if exc.status == 404:
-                return None, 'deleted'
-            raise
-        return certificate, certificate['status']
+        return read_certificate(self.client, self.zone_id, certificate_id)
 
     def wait(self, certificate, wanted):
         """The certificate once its status is in wanted; in check mode, the status a real run would end with."""
@@ -577,13 +554,7 @@ class HostnameClientCert(CloudflareModule):
 
     @staticmethod
     def public_view(certificate, cert):
-        if certificate is None:
-            return None
-        view = dict((field, certificate.get(field)) for field in RETURNED_FIELDS)
-        # Cloudflare's PEM is the authority; the local certificate stands in where the API left it out.
-        shown = load_certificate(certificate['pem']) if certificate.get('pem') else cert
-        view['fingerprint_sha256'] = fingerprint_sha256(shown) if shown is not None else None
-        return view
+        return certificate_view(certificate, cert)
 
     def diff_view(self, certificate, cert):
         view = self.public_view(certificate, cert)
