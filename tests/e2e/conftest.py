@@ -5,6 +5,7 @@
 
 """Fixtures of the end-to-end tests: a fresh emulator per test, a test PKI, and real ansible-playbook runs."""
 
+import itertools
 import json
 import os
 import re
@@ -37,10 +38,11 @@ def collections_root():
 class Emulator:
     """One emulator process, with its control API."""
 
-    def __init__(self, tmp_path, zones=ZONES):
+    def __init__(self, tmp_path, zones=ZONES, state_file=None):
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [sys.executable, str(EMULATOR), '--port', '0', '--activation-seconds', str(ACTIVATION_SECONDS)]
-            + [arg for zone in zones for arg in ('--zone', zone)],
+            + [arg for zone in zones for arg in ('--zone', zone)]
+            + (['--state', str(state_file)] if state_file else []),
             stdout=subprocess.PIPE, stderr=(tmp_path / 'emulator.log').open('w'), text=True)
         line = self.process.stdout.readline()
         if not line:
@@ -128,8 +130,8 @@ def emulator_with_zones(tmp_path):
     """emulator_with_zones(names) -> an emulator serving those zones, stopped after the test."""
     started = []
 
-    def start(zones):
-        started.append(Emulator(tmp_path, zones))
+    def start(zones, state_file=None):
+        started.append(Emulator(tmp_path, zones, state_file))
         return started[-1]
 
     yield start
@@ -155,20 +157,20 @@ def ansible(tmp_path):
         'AOP_CLOUDFLARE_RATELIMIT_DIR': str(tmp_path / 'ratelimit'),
     })
     playbook_bin = str(Path(sys.executable).parent / 'ansible-playbook')
-    counter = [0]
+    counter = itertools.count(1)
 
     def run(plays, *args, inventory=None, env_extra=None):
         """plays: a list of plays to write to a playbook, or the name of a playbook to run as it is (e.g. an FQCN)."""
-        counter[0] += 1
+        number = next(counter)  # atomic: tests may run playbooks from several threads at once
         if isinstance(plays, str):
             playbook = plays
         else:
-            playbook = tmp_path / ('playbook%d.yml' % counter[0])
+            playbook = tmp_path / ('playbook%d.yml' % number)
             playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
         command = [playbook_bin, str(playbook)] + list(args)
         if inventory is not None:
             if isinstance(inventory, dict):
-                inventory_file = tmp_path / ('inventory%d.yml' % counter[0])
+                inventory_file = tmp_path / ('inventory%d.yml' % number)
                 inventory_file.write_text(yaml.safe_dump(inventory, sort_keys=False))
                 inventory = inventory_file
             command += ['-i', str(inventory)]
@@ -177,3 +179,17 @@ def ansible(tmp_path):
         return Run(completed)
 
     return run
+
+
+# Figures a test reports with record_property('summary', ...), printed at the end of the run (from xdist workers too).
+SUMMARIES = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == 'call':
+        SUMMARIES.extend(value for name, value in report.user_properties if name == 'summary')
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in SUMMARIES:
+        terminalreporter.write_line(line)

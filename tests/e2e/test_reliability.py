@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Runs that overlap and runs on a bad day: nothing duplicated, nothing lost, and the next run converges."""
+
+import collections
+import random
+from concurrent.futures import ThreadPoolExecutor
+
+from cryptography import x509
+
+ZONE = 'example.com'
+HOSTNAMES = ['app.example.com', 'api.example.com', 'www.example.com', 'shop.example.com']
+FAULT_KINDS = ('429', '502', '503', 'drop_before_commit', 'drop_after_commit')
+FAULT_METHODS = ('*', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH')
+SOAK_RUNS = 40
+RESTART_EVERY = 10
+SOAK_SEED = 20261201
+
+
+def role_play(emulator, pki, certificates):
+    """The role for ZONE, certificates: {name in the test PKI: hostnames}."""
+    variables = {
+        'per_hostname_aop_zone': ZONE, 'per_hostname_aop_base_url': emulator.base_url,
+        'per_hostname_aop_api_token': emulator.api_token,
+        'per_hostname_aop_certificates': [
+            {'certificate_file': str(pki / (name + '.crt')), 'private_key_file': str(pki / (name + '.key')), 'hostnames': hostnames}
+            for name, hostnames in certificates.items()]}
+    return [{'name': 'Per-hostname AOP', 'hosts': 'localhost', 'gather_facts': False,
+             'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
+
+
+def serial_of(pki, name):
+    return str(x509.load_pem_x509_certificate((pki / (name + '.crt')).read_bytes()).serial_number)
+
+
+def inspect(emulator, pki, certificates):
+    """(duplicates, leftovers, lost hostnames) on ZONE against what certificates declares."""
+    zone = emulator.zone(ZONE)
+    live = [cert for cert in zone['certificates'] if cert['status'] not in ('pending_deletion', 'deleted')]
+    serials = collections.Counter(cert['serial_number'] for cert in live)
+    duplicates = sum(count - 1 for count in serials.values())
+    declared = dict((serial_of(pki, name), name) for name in certificates)
+    leftovers = [cert['id'] for cert in live if cert['serial_number'] not in declared]
+    id_of = dict((cert['serial_number'], cert['id']) for cert in live)
+    enabled = dict((item['hostname'], item['cert_id']) for item in zone['associations'] if item['enabled'] is True)
+    lost = [hostname for serial, name in declared.items() for hostname in certificates[name]
+            if enabled.get(hostname) is None or enabled.get(hostname) != id_of.get(serial)]
+    return duplicates, leftovers, lost
+
+
+def test_two_runs_at_once_on_one_zone_leave_no_duplicate_and_a_rerun_converges(emulator, pki, ansible):
+    certificates = {'a': HOSTNAMES[:2], 'b': HOSTNAMES[2:]}
+    play = role_play(emulator, pki, certificates)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = list(pool.map(lambda _: ansible(play), range(2)))
+
+    for run in runs:
+        # One may lose a race (for example its upload met the other's); it must say so, not fail silently.
+        assert run.rc == 0 or 'fatal:' in run.output, run
+    assert inspect(emulator, pki, certificates)[0] == 0, 'never two copies of a certificate'
+    rerun = ansible(play)
+    emulator.clear_requests()
+    settled = ansible(play)
+    assert rerun.rc == 0, rerun
+    assert inspect(emulator, pki, certificates) == (0, [], [])
+    assert settled.rc == 0 and settled.recap['localhost']['changed'] == 0 and emulator.writes() == [], settled
+
+
+def queue_random_faults(emulator, rng):
+    """Two to four faults on random verbs, each hitting every few matching calls a few times."""
+    for _ in range(rng.randint(2, 4)):
+        emulator.fault(method=rng.choice(FAULT_METHODS), kind=rng.choice(FAULT_KINDS), every=rng.randint(2, 6),
+                       count=rng.randint(1, 3), retry_after=1)
+
+
+def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(emulator_with_zones, pki, ansible,
+                                                                                     tmp_path, record_property):
+    """SOAK_RUNS role runs, each rotating between two certificates under a random mix of 429, 502, 503 and answers
+    lost before or after commit, with an emulator restart from its saved state every RESTART_EVERY runs."""
+    rng = random.Random(SOAK_SEED)
+    state_file = tmp_path / 'emulator-state.json'
+    emulator = emulator_with_zones([ZONE], state_file)
+    emulator.configure(activation_seconds=0)  # the faults are the subject here, not the waiting
+    figures = collections.Counter()
+    for number in range(SOAK_RUNS):
+        if number and number % RESTART_EVERY == 0:
+            emulator.stop()
+            emulator = emulator_with_zones([ZONE], state_file)
+            emulator.configure(activation_seconds=0)
+            figures['emulator restarts'] += 1
+        certificates = {('a', 'b')[number % 2]: HOSTNAMES[:3], 'c': HOSTNAMES[3:]}
+        play = role_play(emulator, pki, certificates)
+        emulator.clear_requests()
+        queue_random_faults(emulator, rng)
+        run = ansible(play)
+        figures['faults injected'] += sum(1 for entry in emulator.requests() if entry['status'] in (429, 502, 503, None))
+        emulator.control('/faults', 'DELETE')
+        if run.rc == 0 and inspect(emulator, pki, certificates) == (0, [], []):
+            figures['converged in the same run'] += 1
+        elif ansible(play).rc == 0 and inspect(emulator, pki, certificates) == (0, [], []):
+            figures['needed one more run'] += 1
+        else:
+            figures['not converged by the next run'] += 1
+        duplicates, leftovers, lost = inspect(emulator, pki, certificates)
+        figures['duplicates'] += duplicates
+        figures['certificates left behind'] += len(leftovers)
+        figures['associations lost'] += len(lost)
+    figures['runs'] = SOAK_RUNS
+    report = ', '.join('%s %d' % (name, figures[name]) for name in (
+        'runs', 'faults injected', 'emulator restarts', 'converged in the same run', 'needed one more run',
+        'not converged by the next run', 'duplicates', 'certificates left behind', 'associations lost'))
+    record_property('summary', 'fault soak: ' + report)
+
+    assert figures['faults injected'] >= SOAK_RUNS, report
+    assert figures['duplicates'] == 0 and figures['associations lost'] == 0, report
+    assert figures['certificates left behind'] == 0 and figures['not converged by the next run'] == 0, report
