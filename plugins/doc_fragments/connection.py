@@ -43,6 +43,17 @@ options:
       - Whether to verify the TLS certificate of O(base_url). Only turn this off for a local test endpoint.
     type: bool
     default: true
+  ca_path:
+    description:
+      - A CA bundle (PEM) to verify the TLS certificate of O(base_url) with, instead of the system's, for a private
+        endpoint or a TLS-inspecting proxy.
+    type: path
+  allow_plain_http:
+    description:
+      - An C(http://) O(base_url) sends the API credentials unencrypted, so it is refused unless it points at the
+        loopback interface (V(127.0.0.0/8), V(::1), V(localhost)) or this is V(true).
+    type: bool
+    default: false
   zone_id:
     description:
       - Id of the Cloudflare zone (32 hexadecimal characters).
@@ -58,9 +69,12 @@ notes:
     C(cf-ray) id that Cloudflare support asks for; the message names them too.
   - Calls that fail with HTTP 429, 502, 503, 504 or without a response are retried up to 5 times with capped
     exponential backoff, honouring C(Retry-After).
-    An upload (C(POST)) is never retried blindly; the module reads the certificate list again instead.
-  - The client pauses when the C(Ratelimit) header says that 10 calls or fewer are left, until the budget refills, so that
-    Cloudflare's five-minute block is not triggered.
+    An upload (C(POST)) is sent again after a 429 only; after any other failure the module reads the certificate list
+    again instead.
+  - Every module process and thread on the controller paces its calls by one budget shared per credential (a small
+    state file named by a SHA-256 of the endpoint and the credential in a private temporary directory, or in
+    E(AOP_CLOUDFLARE_RATELIMIT_DIR)), fed by Cloudflare's C(Ratelimit) header; when 10 calls or fewer are left, calls
+    wait until the window ends, so that Cloudflare's five-minute block is not triggered, even with many forks.
 requirements:
   - requests >= 2.25.0
   - cryptography >= 3.4

@@ -97,7 +97,7 @@ class CloudflareClient(object):
     """
 
     def __init__(self, api_token=None, api_key=None, api_email=None, base_url=DEFAULT_BASE_URL, timeout=30,
-                 validate_certs=True, max_retries=MAX_RETRIES, sleep=time.sleep):
+                 validate_certs=True, ca_path=None, max_retries=MAX_RETRIES, sleep=time.sleep):
         if api_token:
             headers = {'Authorization': 'Bearer %s' % api_token}
             credential = 'token %s' % api_token
@@ -110,7 +110,8 @@ class CloudflareClient(object):
         headers['User-Agent'] = USER_AGENT
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
-        self.validate_certs = validate_certs
+        # requests verifies against a CA bundle when given its path, against its own bundle when given True.
+        self.verify = (ca_path or True) if validate_certs else False
         self.max_retries = max_retries
         self.sleep = sleep
         self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep)
@@ -123,7 +124,7 @@ class CloudflareClient(object):
         session = getattr(self._local, 'session', None)
         if session is None:
             session = requests.Session()
-            session.verify = self.validate_certs
+            session.verify = self.verify
             session.headers.update(self._headers)
             self._local.session = session
         return session
@@ -146,6 +147,12 @@ class CloudflareClient(object):
             attempt += 1
             try:
                 response = self._send(method, path, params, body, backoff)
+            except requests.exceptions.SSLError:
+                # Not a passing fault: the same certificate would be refused again.
+                raise CloudflareError(
+                    '%s %s: the TLS certificate of %s could not be verified: give the CA bundle that signed it in ca_path '
+                    '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only'
+                    % (method, path, self.base_url), method=method, path=path)
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if not retry_lost or attempt > self.max_retries:
                     raise CloudflareError(

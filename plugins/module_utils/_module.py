@@ -5,6 +5,9 @@
 
 """What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
 
+import ipaddress
+from urllib.parse import urlparse
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
@@ -17,6 +20,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     CRYPTOGRAPHY_IMPORT_ERROR,
     CertificateError,
 )
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import HOSTNAME_PATTERN, ZONE_ID_PATTERN, normalize_zone
 
 # Documented in plugins/doc_fragments/connection.py; keep the two in step.
 CONNECTION_ARGUMENT_SPEC = {
@@ -26,6 +30,8 @@ CONNECTION_ARGUMENT_SPEC = {
     'base_url': {'type': 'str', 'default': DEFAULT_BASE_URL, 'fallback': (env_fallback, ['CLOUDFLARE_BASE_URL'])},
     'timeout': {'type': 'int', 'default': 30},
     'validate_certs': {'type': 'bool', 'default': True},
+    'ca_path': {'type': 'path'},
+    'allow_plain_http': {'type': 'bool', 'default': False},
     'zone_id': {'type': 'str'},
     'zone': {'type': 'str'},
 }
@@ -34,6 +40,27 @@ WAIT_POLL_MIN_SECONDS = 1.0
 WAIT_POLL_MAX_SECONDS = 10.0
 # Statuses Cloudflare will not move on from by itself.
 FAILED_STATUSES = frozenset(['deployment_timed_out', 'deletion_timed_out'])
+
+
+def endpoint_problem(base_url, allow_plain_http):
+    """Why base_url must not be used, or None. Plain HTTP would carry the credentials unencrypted, so it is for
+    loopback only unless the user says otherwise."""
+    parsed = urlparse(base_url or '')
+    if parsed.scheme not in ('https', 'http') or not parsed.hostname:
+        return 'base_url: %r is not an http(s) URL (e.g. %s)' % (base_url, DEFAULT_BASE_URL)
+    if parsed.scheme == 'http' and not allow_plain_http and not _is_loopback(parsed.hostname):
+        return ('base_url: %s is plain HTTP to another machine, which would send the API credentials unencrypted: use '
+                'https://, or set allow_plain_http=true for a network you trust' % base_url)
+    return None
+
+
+def _is_loopback(hostname):
+    if hostname == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
 
 
 class WaitError(Exception):
@@ -71,6 +98,9 @@ class CloudflareModule(object):
     @property
     def client(self):
         if self._client is None:
+            problem = endpoint_problem(self.params['base_url'], self.params['allow_plain_http'])
+            if problem:
+                self.module.fail_json(msg=problem)
             try:
                 self._client = CloudflareClient(
                     api_token=self.params['api_token'],
@@ -79,6 +109,7 @@ class CloudflareModule(object):
                     base_url=self.params['base_url'],
                     timeout=self.params['timeout'],
                     validate_certs=self.params['validate_certs'],
+                    ca_path=self.params['ca_path'],
                 )
             except ValueError as exc:
                 self.module.fail_json(msg=str(exc))
@@ -87,7 +118,14 @@ class CloudflareModule(object):
     @property
     def zone_id(self):
         if self._zone_id is None:
-            self._zone_id = self.params['zone_id'] or self.client.zone_id(self.params['zone'])
+            # Checked before any call: both end up in a URL.
+            zone_id, zone = self.params['zone_id'], self.params['zone']
+            if zone_id is not None and not ZONE_ID_PATTERN.match(zone_id):
+                self.module.fail_json(msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview '
+                                          'page); or give the zone\'s name in zone' % zone_id)
+            if zone_id is None and not HOSTNAME_PATTERN.match(normalize_zone(zone)):
+                self.module.fail_json(msg='zone: %r is not a zone name (e.g. example.com)' % zone)
+            self._zone_id = zone_id or self.client.zone_id(zone)
         return self._zone_id
 
     def apply(self):

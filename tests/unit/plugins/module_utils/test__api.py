@@ -497,3 +497,24 @@ def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
     assert str(error.value).startswith("zone 'missing.example' was not found (0 matches)")
     assert "give the zone's id instead" in str(error.value)
     assert cloudflare.sent == ['GET /zones?name=missing.example']
+
+
+def test_a_certificate_that_cannot_be_verified_is_not_retried_and_says_how_to_fix_it(cloudflare, client, slept):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, requests.exceptions.SSLError('certificate verify failed'))
+
+    with pytest.raises(CloudflareError) as error:
+        client.request('GET', TLS_CLIENT_AUTH)
+
+    assert len(cloudflare.calls) == 1 and slept == []
+    assert 'could not be verified: give the CA bundle that signed it in ca_path' in str(error.value)
+
+
+@pytest.mark.parametrize('validate_certs, ca_path, verify', [
+    (True, None, True), (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'), (False, '/etc/pki/private-ca.pem', False)])
+def test_tls_is_verified_against_the_given_ca_bundle(cloudflare, validate_certs, ca_path, verify):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok({'id': 'tls_client_auth', 'value': 'on'}))
+
+    made = CloudflareClient(api_token=API_TOKEN, validate_certs=validate_certs, ca_path=ca_path, sleep=lambda _: None)
+    made.request('GET', TLS_CLIENT_AUTH)
+
+    assert made.session.verify == verify

@@ -7,6 +7,7 @@
 
 import pytest
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import endpoint_problem
 from ansible_collections.aop.cloudflare.plugins.modules import zone_tls_client_auth
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -156,3 +157,26 @@ def test_retries_exhausted_say_how_many_attempts_were_made(cloudflare, run_modul
     assert result.failed
     assert result['msg'] == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; cf-ray %s'
                              % (TLS_CLIENT_AUTH, CF_RAY))
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'zone_id': '../../accounts'}, "zone_id: '../../accounts' is not a zone id (32 hexadecimal characters"),
+    ({'zone_id': ZONE_ID + '?x=1'}, 'is not a zone id'),
+    ({'zone': 'example.com/../x'}, "zone: 'example.com/../x' is not a zone name"),
+    ({'zone_id': ZONE_ID, 'base_url': 'api.cloudflare.com/client/v4'}, "base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
+    ({'zone_id': ZONE_ID, 'base_url': 'http://api.example.net/client/v4'},
+     'base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API credentials'),
+], ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http'])
+def test_identifiers_and_endpoints_that_would_leave_the_api_are_refused_before_any_call(cloudflare, run_module, args, message):
+    result = run_module(zone_tls_client_auth, dict({'api_token': API_TOKEN, 'enabled': True}, **args))
+
+    assert cloudflare.calls == []
+    assert result.failed and message in result['msg']
+    result.assert_no_secret()
+
+
+@pytest.mark.parametrize('base_url, allow', [('http://127.0.0.1:8080/client/v4', False), ('http://[::1]/client/v4', False),
+                                             ('http://localhost/client/v4', False), ('http://proxy.internal/client/v4', True),
+                                             ('https://api.cloudflare.com/client/v4', False)])
+def test_plain_http_is_allowed_to_loopback_or_when_asked(base_url, allow):
+    assert endpoint_problem(base_url, allow) is None
