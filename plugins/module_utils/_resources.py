@@ -17,6 +17,17 @@ ASSOCIATION_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert
                       'signature', 'expires_on', 'created_at', 'updated_at')
 # Cloudflare's "no such association" codes (observed; a 404 says the same).
 ASSOCIATION_NOT_FOUND_CODES = (1551, 1553)
+# A 404 with one of these codes is about the zone (1001 "Invalid zone identifier") or the path (7003 "No route", a
+# malformed id), never about the object: it is a failure to report, not an absence. Cloudflare documents no
+# not-found code for a certificate, so any other 404 reads as the object's absence.
+NOT_ABOUT_THE_OBJECT_CODES = (1001, 7003)
+
+
+def is_absence(exc, object_codes=()):
+    """True when a failed call says the object itself does not exist (and not that the zone or the path is wrong)."""
+    if exc.has_code(*NOT_ABOUT_THE_OBJECT_CODES):
+        return False
+    return exc.status == 404 or exc.has_code(*object_codes)
 
 
 def certificates_path(zone_id):
@@ -60,7 +71,7 @@ def read_certificate(client, zone_id, certificate_id):
     try:
         certificate = certificate_from_api(client.get('%s/%s' % (certificates_path(zone_id), certificate_id)))
     except CloudflareError as exc:
-        if exc.status == 404:
+        if is_absence(exc):
             return None, 'deleted'
         raise
     return certificate, certificate['status']
@@ -99,7 +110,7 @@ def read_association(client, zone_id, hostname):
     try:
         return client.get('%s/%s' % (associations_path(zone_id), hostname))
     except CloudflareError as exc:
-        if exc.status == 404 or exc.has_code(*ASSOCIATION_NOT_FOUND_CODES):
+        if is_absence(exc, ASSOCIATION_NOT_FOUND_CODES):
             return None
         raise
 
