@@ -198,6 +198,7 @@ released_cert_ids:
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     associations_path,
     association_view,
+    list_certificates,
     read_association,
     read_associations,
     state_of,
@@ -208,6 +209,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     HOSTNAME_PATTERN,
     UNKNOWN_CERT_ID,
     normalize_hostname,
+    normalize_zone,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
@@ -233,9 +235,11 @@ class HostnameAop(CloudflareModule):
         if not changes:
             after = current
         elif self.check_mode:
+            self.check_certificates(changes)
             after = dict(current)
             after.update((change['hostname'], self.predict(change, current[change['hostname']])) for change in changes)
         else:
+            self.check_certificates(changes)
             after = dict(current)
             after.update(self.write(changes))
             after = self.wait(after, changes)
@@ -275,6 +279,9 @@ class HostnameAop(CloudflareModule):
                 self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once'
                                           % (option, hostname, seen[hostname]))
             seen[hostname] = option
+            zone = normalize_zone(self.params['zone']) if self.params['zone'] else None
+            if zone and hostname != zone and not hostname.endswith('.' + zone):
+                self.module.fail_json(msg='%s: %s is not in the zone %s: name hostnames of this zone only' % (option, hostname, zone))
             item['hostname'] = hostname
             if item['state'] == 'absent':
                 item['cert_id'] = None
@@ -302,6 +309,23 @@ class HostnameAop(CloudflareModule):
 
     def read(self, hostname):
         return read_association(self.client, self.zone_id, hostname)
+
+    def check_certificates(self, changes):
+        """Before the PUT: every certificate it names must be on the zone and usable, or the user hears which is not."""
+        named = [change for change in changes if change['enabled'] is not None and change['cert_id'] != UNKNOWN_CERT_ID]
+        if not named:
+            return
+        on_zone = dict((certificate['id'], certificate['status']) for certificate in list_certificates(self.client, self.zone_id))
+        for change in named:
+            status = on_zone.get(change['cert_id'])
+            if status is None:
+                self.module.fail_json(msg='cert_id %s of %s is not a certificate of this zone: give the id that '
+                                          'aop.cloudflare.hostname_client_cert returned when it uploaded the certificate '
+                                          '(the zone holds %s)' % (change['cert_id'], change['hostname'],
+                                                                    ', '.join(sorted(on_zone)) or 'none'))
+            if status == 'pending_deletion':
+                self.module.fail_json(msg='cert_id %s of %s is being deleted from the zone (pending_deletion): give the '
+                                          'id of a certificate that stays' % (change['cert_id'], change['hostname']))
 
     # --- comparing and writing -------------------------------------------------------------------------------
 

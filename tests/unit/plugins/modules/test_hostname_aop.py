@@ -14,11 +14,13 @@ from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
     CERT_ID,
+    CERTIFICATES,
     CF_RAY,
     HOSTNAMES,
     OTHER_CERT_ID,
     ZONE_ID,
     association,
+    certificate_object,
     fail,
     not_found,
     ok,
@@ -26,11 +28,18 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
 )
 
 APP, API = 'app.example.com', 'api.example.com'
+LIST = 'GET ' + CERTIFICATES
 ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
 # What a user may rely on being predicted exactly in check mode (and status 'active' for what is enabled and awaited).
 MANAGED = ('hostname', 'state', 'cert_id', 'enabled')
 SHOWN = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature',
          'expires_on', 'created_at', 'updated_at')
+
+
+@pytest.fixture(autouse=True)
+def zone_certificates(cloudflare, pki):
+    """The zone holds CERT_ID and OTHER_CERT_ID; hostname_aop reads the list before a PUT that names a certificate."""
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf), certificate_object(pki.ec_leaf, OTHER_CERT_ID)]))
 
 
 def one(hostname):
@@ -73,7 +82,7 @@ def test_enable_new_hostnames_in_one_put_then_wait_until_active(cloudflare, run_
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID))
 
-    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES] + read(APP, APP)
+    assert cloudflare.sent == read(APP, API) + [LIST, 'PUT ' + HOSTNAMES] + read(APP, APP)
     assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, True))]
     assert sleeps == [1.0]
     assert result['changed'] is True
@@ -105,7 +114,7 @@ def test_a_hostname_moved_to_another_certificate_releases_the_old_one(cloudflare
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID), diff=True)
 
-    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.sent == read(APP, API) + [LIST, 'PUT ' + HOSTNAMES]
     assert cloudflare.writes == [put((APP, CERT_ID, True))]
     assert result['changed'] is True
     assert result['released_cert_ids'] == [OTHER_CERT_ID]
@@ -120,7 +129,7 @@ def test_disable_keeps_the_association_and_does_not_wait(cloudflare, run_module,
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID, state='disabled'))
 
-    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES]
     assert cloudflare.writes == [put((APP, CERT_ID, False))]
     assert sleeps == []
     assert result['hostnames'][0]['state'] == 'disabled'
@@ -134,7 +143,7 @@ def test_remove_voids_with_enabled_null_and_the_current_cert_id(cloudflare, run_
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], state='absent'), diff=True)
 
-    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.sent == read(APP, API) + ['PUT ' + HOSTNAMES], 'a void names no new certificate: nothing to check'
     assert cloudflare.writes == [put((APP, CERT_ID, None))]
     assert 'enabled' in cloudflare.calls[-1].body['config'][0], 'null is sent, not left out'
     assert result['changed'] is True
@@ -162,7 +171,7 @@ def test_a_hostname_the_put_answer_leaves_out_is_read_back(cloudflare, run_modul
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
 
-    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES] + read(APP)
+    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES] + read(APP)
     assert result['hostnames'] == [shown(association(APP))]
 
 
@@ -173,7 +182,7 @@ def test_a_deployment_that_timed_out_is_a_failure(cloudflare, run_module):
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
 
-    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES] + read(APP)
+    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES] + read(APP)
     assert result.failed
     assert result['msg'].startswith('Cloudflare reports deployment_timed_out for hostname %s' % APP)
 
@@ -198,7 +207,7 @@ def test_a_deleted_certificate_is_reported(cloudflare, run_module):
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
 
-    assert cloudflare.sent == read(APP) + ['PUT ' + HOSTNAMES]
+    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES]
     assert result.failed and 'Cloudflare error 1415' in result['msg'] and result['msg'].endswith('cf-ray ' + CF_RAY)
     assert result['api_error']['method'] == 'PUT'
     result.assert_no_secret()
@@ -223,9 +232,9 @@ def test_reads_run_in_parallel_and_the_write_is_exact(cloudflare, run_module):
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=names, cert_id=CERT_ID))
 
-    reads = [call for call in cloudflare.sent if call.startswith('GET ')]
+    reads = [call for call in cloudflare.sent if call.startswith('GET ') and call != LIST]
     assert collections.Counter(reads) == collections.Counter(read(*names))
-    assert cloudflare.sent[len(names):] == ['PUT ' + HOSTNAMES]
+    assert cloudflare.sent[len(names):] == [LIST, 'PUT ' + HOSTNAMES]
     assert cloudflare.writes == [put(*[(name, CERT_ID, True) for name in names])], 'declared order, every hostname once'
     assert [item['hostname'] for item in result['hostnames']] == names
     assert result['released_cert_ids'] == [OTHER_CERT_ID]
@@ -257,7 +266,7 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
 
     predicted = run_module(hostname_aop, dict(ARGS, config=config), check_mode=True, diff=True)
     assert cloudflare.writes == []
-    assert cloudflare.sent == read(APP, API, 'new.example.com', 'old.example.com', 'same.example.com')
+    assert cloudflare.sent == read(APP, API, 'new.example.com', 'old.example.com', 'same.example.com') + [LIST]
     real = run_module(hostname_aop, dict(ARGS, config=config), diff=True)
 
     assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, False), ('new.example.com', CERT_ID, True),
@@ -288,8 +297,13 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
     ({'hostnames': [APP], 'cert_id': UNKNOWN_CERT_ID},
      "cert_id is '(known after upload)', the id a check-mode run of aop.cloudflare.hostname_client_cert gives"),
     ({'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0}, 'read_concurrency must be 1 or more (it is 0)'),
+    ({'hostnames': ['app.example.net'], 'cert_id': CERT_ID}, 'hostnames[0]: app.example.net is not in the zone example.com'),
+    ({'hostnames': ['app.example.com/../../x'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com/../../x' is not a valid hostname"),
+    ({'hostnames': ['app.example.com?x=1'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com?x=1' is not a valid hostname"),
+    ({'hostnames': [APP], 'cert_id': CERT_ID + '/..'}, "cert_id: '%s/..' is not a certificate id" % CERT_ID),
 ], ids=['duplicate', 'duplicate-in-config', 'missing-cert-id', 'missing-cert-id-in-config', 'bad-cert-id', 'bad-hostname',
-        'over-100-per-certificate', 'unknown-cert-id-outside-check-mode', 'no-reader'])
+        'over-100-per-certificate', 'unknown-cert-id-outside-check-mode', 'no-reader', 'outside-the-zone',
+        'hostname-path', 'hostname-query', 'cert-id-path'])
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(hostname_aop, dict({'api_token': API_TOKEN, 'zone': 'example.com'}, **args))
 
@@ -339,3 +353,27 @@ def test_changed_hostnames_lists_only_what_changed(cloudflare, run_module):
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID))
 
     assert result['changed_hostnames'] == [API]
+
+
+@pytest.mark.usefixtures('serial_reads')
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_a_certificate_the_zone_does_not_hold_is_refused_before_the_put(cloudflare, run_module, check_mode):
+    missing = 'ffffffffffffffffffffffffffffffff'
+    cloudflare.route('GET', one(APP), not_found())
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=missing), check_mode=check_mode)
+
+    assert cloudflare.sent == read(APP) + [LIST] and cloudflare.writes == []
+    assert result.failed and result['msg'].startswith('cert_id %s of %s is not a certificate of this zone' % (missing, APP))
+    assert '(the zone holds %s)' % ', '.join(sorted([CERT_ID, OTHER_CERT_ID])) in result['msg']
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_a_certificate_being_deleted_is_refused_before_the_put(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf, status='pending_deletion')]))
+    cloudflare.route('GET', one(APP), not_found())
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
+
+    assert cloudflare.writes == []
+    assert result.failed and 'is being deleted from the zone (pending_deletion)' in result['msg']
