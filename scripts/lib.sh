@@ -69,6 +69,23 @@ ensure_venv_support() {
   return 1
 }
 
+# A real TLS origin for tests/e2e/test_origin.py: Debian's nginx, installed when missing and we may (root with apt-get).
+# The package does not start a service here, and the tests only ever run their own nginx; never start or stop the
+# system one. Without nginx those tests skip (and fail when CI=true).
+ensure_nginx() {
+  command -v nginx >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "Installing nginx from Debian's packages (the origin of tests/e2e/test_origin.py)"
+    local start=$SECONDS
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null
+    local rc=$?
+    echo "nginx install took $((SECONDS - start))s" >&2
+    return "$rc"
+  fi
+  echo "nginx is not installed and cannot be installed here (needs root and apt-get): the origin tests will skip" >&2
+  return 0
+}
+
 # make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements; reuses it when
 # the inputs did not change (a stamp holds their checksum).
 make_venv() {

@@ -4,7 +4,8 @@
 # 1. ansible-test integration targets (tests/integration/targets: one per module, one for the role) in the
 #    collection tree built by scripts/lib.sh, against one emulator started here; integration_config.yml tells the
 #    targets where it is and where the test PKI lives.
-# 2. the pytest suite tests/e2e, which starts a fresh emulator per test and runs real ansible-playbook.
+# 2. the pytest suite tests/e2e, which starts a fresh emulator per test and runs real ansible-playbook; its origin
+#    tests run a private nginx (installed here from Debian's packages when missing and we are root).
 # Exits non-zero when either fails; the emulator is stopped on every exit path.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -22,7 +23,7 @@ make_workdir
 log "Starting the Cloudflare API emulator for the integration targets"
 # One zone per target, so that targets never see each other's certificates.
 start_emulator "$PY" "$WORK/emulator.json" --activation-seconds 1 \
-  --zone example.com --zone example.net --zone example.org --zone example.io || exit 1
+  --zone example.com --zone example.net --zone example.org --zone example.io --zone example.info || exit 1
 
 "$PY" "$REPO_ROOT/scripts/make_demo_pki.py" "$WORK/pki" --client client-a --client client-b --client client-c > /dev/null
 
@@ -46,6 +47,8 @@ log "ansible-test integration (Python $PY_VERSION)"
 start=$SECONDS
 (cd "$COLLECTION_DIR" && "$VENV/bin/ansible-test" integration --python "$PY_VERSION" --color no) || failed=1
 echo "ansible-test integration took $((SECONDS - start))s"
+
+ensure_nginx || echo "nginx could not be installed: tests/e2e/test_origin.py will skip (and fail when CI=true)" >&2
 
 log "End-to-end tests of the role (tests/e2e)"
 start=$SECONDS

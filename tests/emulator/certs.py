@@ -1,6 +1,7 @@
 """Parsing and validation of uploaded PEM certificates and private keys, using `cryptography`.
 
-The private key is only used to prove it matches the certificate; nothing here keeps a reference to it.
+The private key is checked against the certificate and handed back to the store, which keeps it in memory only (for
+the edge's pulls, tests/emulator/edge.py): it is never saved, logged or returned by the API.
 """
 
 import hashlib
@@ -47,11 +48,12 @@ class CertificateDetails:
 
 
 def inspect_upload(certificate_pem, private_key_pem):
-    """Validate an upload (certificate bundle + key) and describe its leaf; raise APIError when refused."""
+    """Validate an upload (certificate bundle + key); return the leaf's description and the loaded private key, or
+    raise APIError when refused."""
     certificates = load_certificates(certificate_pem)
     leaf = find_leaf(certificates)
-    check_key_matches(leaf, private_key_pem)
-    return describe(certificates, leaf)
+    private_key = check_key_matches(leaf, private_key_pem)
+    return describe(certificates, leaf), private_key
 
 
 def describe_pem(certificate_pem):
@@ -93,7 +95,7 @@ def public_key_der(public_key):
 
 
 def check_key_matches(leaf, private_key_pem):
-    """Load the private key, compare its public half with the leaf's, then let it go."""
+    """Load the private key and compare its public half with the leaf's; return the key."""
     try:
         private_key = serialization.load_pem_private_key(private_key_pem.encode("ascii"), password=None)
     except TypeError as exc:  # cryptography says TypeError for an encrypted key without password
@@ -102,6 +104,7 @@ def check_key_matches(leaf, private_key_pem):
         raise APIError(400, INVALID_PRIVATE_KEY, "Failed to parse the private key: invalid PEM data.") from exc
     if public_key_der(private_key.public_key()) != public_key_der(leaf.public_key()):
         raise APIError(400, INVALID_PRIVATE_KEY, "The private key does not match the certificate.")
+    return private_key
 
 
 def signature_name(certificate):

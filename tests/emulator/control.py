@@ -1,6 +1,7 @@
-"""Control API under /__emulator__ (no auth, no latency, no rate limit): knobs, faults, request log, reset, state."""
+"""Control API under /__emulator__ (no auth, no latency, no rate limit): knobs, faults, request log, reset, state,
+and the edge's pulls from an origin."""
 
-from . import errors
+from . import edge, errors
 from .api import failure, json_body, success
 from .errors import APIError
 from .traffic import parse_fault
@@ -19,6 +20,7 @@ class ControlAPI:
             "/requests": {"GET": self.list_requests, "DELETE": self.clear_requests},
             "/reset": {"POST": self.reset},
             "/state": {"GET": self.state},
+            "/pull": {"POST": self.pull},
         }
 
     def handle(self, request):
@@ -82,6 +84,10 @@ class ControlAPI:
         return success(None)
 
     def state(self, request):
-        """Zones, certificates, associations and settings (no private key is ever kept)."""
+        """Zones, certificates, associations and settings (never a private key)."""
         del request
         return success(self._emulator.store.dump())
+
+    def pull(self, request):
+        """Pull from an origin as the edge: {hostname, origin, path, ca_file} -> {hostname, presented, status, body, error}."""
+        return success(edge.pull(self._emulator.store, json_body(request)))

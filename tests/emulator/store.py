@@ -1,7 +1,8 @@
 """State of the emulated zones (certificates, hostname associations, tls_client_auth) and the rules acting on it.
 
 Everything runs under one lock; writes are validated completely before anything changes, then saved to the
-optional state file (atomically). Private keys never reach this module's state.
+optional state file (atomically). Uploaded private keys stay in memory only, for the edge's pulls: they are never
+saved, dumped or answered, so a certificate loaded from the state file has none.
 """
 
 import dataclasses
@@ -51,12 +52,13 @@ def is_valid_hostname(hostname):
 
 @dataclass
 class Certificate:
-    """An uploaded hostname client certificate (no private key: it is discarded after validation)."""
+    """An uploaded hostname client certificate; private_key (in memory only) is None when loaded from saved state."""
 
     id: str
     details: object
     uploaded_at: float
     deleted_at: float | None = None
+    private_key: object = field(default=None, repr=False)
 
 
 @dataclass
@@ -220,14 +222,14 @@ class Store:
         certificate_pem, private_key_pem = _upload_fields(body)
         with self._lock:
             zone = self._zone(zone_id)
-            details = inspect_upload(certificate_pem, private_key_pem)
+            details, private_key = inspect_upload(certificate_pem, private_key_pem)
             if any(cert.details.fingerprint == details.fingerprint for cert in zone.certificates.values()):
                 raise APIError(400, errors.CERT_ALREADY_EXISTS, "This certificate already exists for this zone.")
             if len(zone.certificates) >= MAX_CERTIFICATES_PER_ZONE:
                 raise APIError(400, errors.CERT_LIMIT_REACHED,
                                f"This zone already has the maximum of {MAX_CERTIFICATES_PER_ZONE} hostname certificates.")
             now = self._clock()
-            certificate = Certificate(id=str(uuid.uuid4()), details=details, uploaded_at=now)
+            certificate = Certificate(id=str(uuid.uuid4()), details=details, uploaded_at=now, private_key=private_key)
             zone.certificates[certificate.id] = certificate
             self._save()
             return self._certificate_view(certificate, now)
@@ -305,6 +307,32 @@ class Store:
                 raise APIError(404, errors.ASSOCIATION_NOT_FOUND, f"Hostname association not found for {hostname}.")
             return self._association_view(association, zone.certificates[association.cert_id], self._clock())
 
+    # ----- the edge ----------------------------------------------------------------------------------------------
+
+    def edge_certificate(self, hostname):
+        """The certificate the edge presents to the origin of `hostname`: that of its enabled association once the
+        certificate is active, else None. 400 when the hostname is in no zone; 409 when the certificate's private key
+        is not in memory (loaded from the state file)."""
+        hostname = hostname.lower()
+        with self._lock:
+            zones = [zone for zone in self._zones.values() if hostname == zone.name or hostname.endswith("." + zone.name)]
+            if not zones:
+                raise APIError(400, errors.INVALID_HOSTNAME, f"{hostname} is in no zone of this emulator.")
+            zone = self._zone(max(zones, key=lambda zone: len(zone.name)).id)
+            now = self._clock()
+            association = zone.associations.get(hostname)
+            if association is None or association.enabled is not True:
+                return None
+            certificate = zone.certificates[association.cert_id]
+            if self.certificate_status(certificate, now) != "active":
+                return None
+            if certificate.private_key is None:
+                raise APIError(409, errors.PRIVATE_KEY_NOT_IN_MEMORY,
+                               f"Certificate {certificate.id} of {hostname} has no private key: keys are kept in memory "
+                               "only and this one was loaded from the --state file. Void its associations, delete it "
+                               "and upload it again to pull with it.")
+            return certificate
+
     # ----- step 2: tls_client_auth --------------------------------------------------------------------------
 
     def get_setting(self, zone_id):
@@ -341,7 +369,7 @@ class Store:
         return self._zones[zone.id]
 
     def dump(self):
-        """Everything, as API views (no private key exists to leak)."""
+        """Everything, as API views (never a private key)."""
         with self._lock:
             now = self._clock()
             zones = []
