@@ -20,7 +20,12 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     CRYPTOGRAPHY_IMPORT_ERROR,
     CertificateError,
 )
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import HOSTNAME_PATTERN, ZONE_ID_PATTERN, normalize_zone
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    HOSTNAME_PATTERN,
+    ZONE_ID_PATTERN,
+    normalize_hostname,
+    normalize_zone,
+)
 
 # Documented in plugins/doc_fragments/connection.py; keep the two in step.
 CONNECTION_ARGUMENT_SPEC = {
@@ -130,6 +135,29 @@ class CloudflareModule(object):
 
     def apply(self):
         raise NotImplementedError
+
+    def check_read_concurrency(self):
+        if self.params['read_concurrency'] < 1:
+            self.module.fail_json(msg='read_concurrency must be 1 or more (it is %d)' % self.params['read_concurrency'])
+
+    def checked_hostnames(self, given):
+        """[(option, hostname as given)] -> the hostnames as Cloudflare stores them, each checked before any call: a
+        valid name (it goes into a URL), declared once, and inside the zone when the zone is given by name (a hostname
+        of another zone would only read as absent)."""
+        self.check_read_concurrency()
+        zone = normalize_zone(self.params['zone']) if self.params['zone'] else None
+        seen = {}
+        for option, value in given:
+            hostname = normalize_hostname(value)
+            if not HOSTNAME_PATTERN.match(hostname):
+                self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, value))
+            if hostname in seen:
+                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once'
+                                          % (option, hostname, seen[hostname]))
+            if zone and hostname != zone and not hostname.endswith('.' + zone):
+                self.module.fail_json(msg='%s: %s is not in the zone %s: name hostnames of this zone only' % (option, hostname, zone))
+            seen[hostname] = option
+        return list(seen)
 
     def run(self):
         try:

@@ -206,10 +206,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERT_ID_PATTERN,
     CERTIFICATE_HOSTNAME_LIMIT,
-    HOSTNAME_PATTERN,
     UNKNOWN_CERT_ID,
-    normalize_hostname,
-    normalize_zone,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
@@ -262,26 +259,15 @@ class HostnameAop(CloudflareModule):
 
     def desired(self):
         """The declared hostnames as [{hostname, cert_id, state}], checked before any call."""
-        if self.params['read_concurrency'] < 1:
-            self.module.fail_json(msg='read_concurrency must be 1 or more (it is %d)' % self.params['read_concurrency'])
         if self.params['config'] is not None:
             items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
         else:
             items = [{'hostname': name, 'cert_id': self.params['cert_id'], 'state': self.params['state'],
                       'option': 'hostnames[%d]' % index} for index, name in enumerate(self.params['hostnames'])]
-        seen, per_certificate = {}, {}
-        for item in items:
+        hostnames = self.checked_hostnames([(item['option'], item['hostname']) for item in items])
+        per_certificate = {}
+        for item, hostname in zip(items, hostnames):
             option = item.pop('option')
-            hostname = normalize_hostname(item['hostname'])
-            if not HOSTNAME_PATTERN.match(hostname):
-                self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, item['hostname']))
-            if hostname in seen:
-                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once'
-                                          % (option, hostname, seen[hostname]))
-            seen[hostname] = option
-            zone = normalize_zone(self.params['zone']) if self.params['zone'] else None
-            if zone and hostname != zone and not hostname.endswith('.' + zone):
-                self.module.fail_json(msg='%s: %s is not in the zone %s: name hostnames of this zone only' % (option, hostname, zone))
             item['hostname'] = hostname
             if item['state'] == 'absent':
                 item['cert_id'] = None
@@ -319,10 +305,10 @@ class HostnameAop(CloudflareModule):
         for change in named:
             status = on_zone.get(change['cert_id'])
             if status is None:
+                holds = ', '.join(sorted(on_zone)) or 'none'
                 self.module.fail_json(msg='cert_id %s of %s is not a certificate of this zone: give the id that '
                                           'aop.cloudflare.hostname_client_cert returned when it uploaded the certificate '
-                                          '(the zone holds %s)' % (change['cert_id'], change['hostname'],
-                                                                    ', '.join(sorted(on_zone)) or 'none'))
+                                          '(the zone holds %s)' % (change['cert_id'], change['hostname'], holds))
             if status == 'pending_deletion':
                 self.module.fail_json(msg='cert_id %s of %s is being deleted from the zone (pending_deletion): give the '
                                           'id of a certificate that stays' % (change['cert_id'], change['hostname']))

@@ -56,7 +56,7 @@ def test_two_runs_at_once_on_one_zone_leave_no_duplicate_and_a_rerun_converges(e
     play = role_play(emulator, pki, certificates)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        runs = list(pool.map(lambda _: ansible(play), range(2)))
+        runs = list(pool.map(lambda _number: ansible(play), range(2)))
 
     for run in runs:
         # One may lose a race (for example its upload met the other's); it must say so, not fail silently.
@@ -72,13 +72,13 @@ def test_two_runs_at_once_on_one_zone_leave_no_duplicate_and_a_rerun_converges(e
 
 def queue_random_faults(emulator, rng):
     """Two to four faults on random verbs, each hitting every few matching calls a few times."""
-    for _ in range(rng.randint(2, 4)):
+    for _fault in range(rng.randint(2, 4)):
         emulator.fault(method=rng.choice(FAULT_METHODS), kind=rng.choice(FAULT_KINDS), every=rng.randint(2, 6),
                        count=rng.randint(1, 3), retry_after=1)
 
 
-def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(emulator_with_zones, pki, ansible,
-                                                                                     tmp_path, record_property):
+def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(
+        emulator_with_zones, pki, ansible, tmp_path, record_property):
     """SOAK_RUNS role runs, each rotating between two certificates under a random mix of 429, 502, 503 and answers
     lost before or after commit, with an emulator restart from its saved state every RESTART_EVERY runs."""
     rng = random.Random(SOAK_SEED)

@@ -1,0 +1,158 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+---
+module: hostname_aop_info
+short_description: Read the per-hostname Authenticated Origin Pulls of hostnames on Cloudflare
+version_added: 0.2.0
+description:
+  - Returns, for each hostname of O(hostnames), its association with a hostname client certificate (see
+    M(aop.cloudflare.hostname_aop)) with its state, certificate id, deployment status and the certificate's details.
+  - Cloudflare has no call that lists a zone's associations, so the hostnames must be named; each costs one read.
+    A hostname never configured, or whose association was voided, reads as V(absent).
+  - Reads only; never changes anything.
+author:
+  - aop.cloudflare maintainers (@aop-cloudflare)
+extends_documentation_fragment:
+  - aop.cloudflare.connection
+  - aop.cloudflare.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the same way in check mode and returns the same result.
+  diff_mode:
+    support: none
+    details: Nothing changes, so there is nothing to show.
+  idempotent:
+    support: full
+options:
+  hostnames:
+    description:
+      - The hostnames to read, each once; with O(zone), hostnames of that zone only.
+    type: list
+    elements: str
+    required: true
+  read_concurrency:
+    description:
+      - How many hostnames are read at once. Every call is paced by the collection's shared rate budget, so a higher
+        value cannot exceed Cloudflare's rate limit.
+    type: int
+    default: 16
+seealso:
+  - module: aop.cloudflare.hostname_aop
+  - module: aop.cloudflare.hostname_client_cert_info
+'''
+
+EXAMPLES = r'''
+- name: Read the origin pulls of two hostnames
+  aop.cloudflare.hostname_aop_info:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    hostnames: [app.example.com, api.example.com]
+  register: origin_pulls
+
+- name: Say which hostnames do not present a client certificate
+  ansible.builtin.debug:
+    msg: "{{ origin_pulls.hostnames | rejectattr('state', 'eq', 'enabled') | map(attribute='hostname') | list }}"
+'''
+
+RETURN = r'''
+zone_id:
+  description: Id of the zone, so that later tasks can pass O(zone_id) instead of looking O(zone) up again.
+  returned: success
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
+hostnames:
+  description:
+    - One entry per hostname of O(hostnames), in the order given. An V(absent) hostname has only RV(hostnames[].hostname)
+      and RV(hostnames[].state); its other fields are V(null).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    hostname:
+      description: The hostname, as Cloudflare stores it (lower case).
+      type: str
+      sample: app.example.com
+    state:
+      description: V(enabled), V(disabled) or V(absent).
+      type: str
+      sample: enabled
+    cert_id:
+      description: Id of the associated certificate.
+      type: str
+      sample: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+    enabled:
+      description: Cloudflare's C(enabled).
+      type: bool
+      sample: true
+    status:
+      description: Deployment status of the association.
+      type: str
+      sample: active
+    cert_status:
+      description: Deployment status of the certificate.
+      type: str
+      sample: active
+    issuer:
+      description: Issuer of the certificate.
+      type: str
+      sample: CN=Example Private CA
+    serial_number:
+      description: Serial number of the certificate, in decimal.
+      type: str
+      sample: "6743787633689793699141714808227354901"
+    signature:
+      description: Signature algorithm of the certificate.
+      type: str
+      sample: SHA256WithRSA
+    expires_on:
+      description: End of validity of the certificate (UTC).
+      type: str
+      sample: "2027-01-01T05:20:00Z"
+    created_at:
+      description: When the association was created.
+      type: str
+      sample: "2026-10-28T18:11:23.37411Z"
+    updated_at:
+      description: When the association last changed.
+      type: str
+      sample: "2026-10-28T18:11:23.37411Z"
+'''
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view, read_associations
+
+DEFAULT_READ_CONCURRENCY = 16
+
+
+class HostnameAopInfo(CloudflareModule):
+
+    def apply(self):
+        hostnames = self.given_hostnames()
+        # Resolved before the reads, which run in threads.
+        zone_id = self.zone_id
+        associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
+        return {'changed': False, 'hostnames': [association_view(name, associations[name]) for name in hostnames]}
+
+    def given_hostnames(self):
+        """The hostnames as Cloudflare stores them; every option is checked before any call."""
+        return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
+
+
+def main():
+    module = build_module(
+        argument_spec={
+            'hostnames': {'type': 'list', 'elements': 'str', 'required': True},
+            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
+        },
+    )
+    HostnameAopInfo(module).run()
+
+
+if __name__ == '__main__':
+    main()

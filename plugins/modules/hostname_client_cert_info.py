@@ -1,0 +1,230 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+DOCUMENTATION = r'''
+---
+module: hostname_client_cert_info
+short_description: List the hostname client certificates of a Cloudflare zone, their expiry and the hostnames using them
+version_added: 0.2.0
+description:
+  - Returns every hostname client certificate on the zone (see M(aop.cloudflare.hostname_client_cert)) with its identity,
+    status, subject, expiry and the days left until it expires. Never its PEM text.
+  - With O(hostnames), also which of those hostnames use each certificate. Cloudflare has no call that lists a zone's
+    associations, so each hostname given costs one read.
+  - Warns about each certificate in use that expires within O(expiry_warning_days) days (or has expired), so that a
+    scheduled run (for example the collection's playbook C(aop.cloudflare.expiry_report)) can say so while there is time
+    to rotate.
+  - Reads only; never changes anything.
+author:
+  - aop.cloudflare maintainers (@aop-cloudflare)
+extends_documentation_fragment:
+  - aop.cloudflare.connection
+  - aop.cloudflare.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the same way in check mode and returns the same result.
+  diff_mode:
+    support: none
+    details: Nothing changes, so there is nothing to show.
+  idempotent:
+    support: full
+options:
+  hostnames:
+    description:
+      - Hostnames whose associations are read, to return in RV(certificates[].hostnames) which of them use each certificate
+        (associated with it, enabled or disabled). Each hostname once; with O(zone), hostnames of that zone only.
+      - When given, even empty, only certificates that one of these hostnames uses count as in use for
+        O(expiry_warning_days). When not given, every certificate on the zone counts as in use.
+    type: list
+    elements: str
+  expiry_warning_days:
+    description:
+      - Warn about each certificate in use that expires in fewer than this many days (or has expired), and set its
+        RV(certificates[].expiring). Cloudflare itself sends its expiry notices 30 and 14 days ahead.
+      - V(0) warns about expired certificates only.
+    type: int
+    default: 30
+  read_concurrency:
+    description:
+      - How many hostnames of O(hostnames) are read at once. Every call is paced by the collection's shared rate budget,
+        so a higher value cannot exceed Cloudflare's rate limit.
+    type: int
+    default: 16
+seealso:
+  - module: aop.cloudflare.hostname_client_cert
+  - module: aop.cloudflare.hostname_aop_info
+'''
+
+EXAMPLES = r'''
+- name: Every certificate of the zone and which of our hostnames use it
+  aop.cloudflare.hostname_client_cert_info:
+    api_token: "{{ cloudflare_api_token }}"
+    zone: example.com
+    hostnames: [app.example.com, api.example.com]
+    expiry_warning_days: 30
+  register: zone_certificates
+
+- name: Fail when a certificate in use expires within 30 days
+  ansible.builtin.fail:
+    msg: "certificate {{ item.id }} used by {{ item.hostnames | join(', ') }} expires in {{ item.days_left }} days"
+  loop: "{{ zone_certificates.certificates | selectattr('expiring') }}"
+'''
+
+RETURN = r'''
+zone_id:
+  description: Id of the zone, so that later tasks can pass O(zone_id) instead of looking O(zone) up again.
+  returned: success
+  type: str
+  sample: 023e105f4ecef8ad9ca31a8372d0c353
+certificates:
+  description: Every hostname client certificate on the zone, in the order Cloudflare lists them.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Certificate id on the zone.
+      type: str
+      sample: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+    status:
+      description: Deployment status.
+      type: str
+      sample: active
+    issuer:
+      description: Issuer, as Cloudflare spells it.
+      type: str
+      sample: CN=Example Private CA
+    subject:
+      description: Subject of the certificate (RFC 4514); V(null) when Cloudflare returned no PEM.
+      type: str
+      sample: CN=Cloudflare origin pull client,O=Example
+    serial_number:
+      description: Serial number, in decimal.
+      type: str
+      sample: "6743787633689793699141714808227354901"
+    signature:
+      description: Signature algorithm.
+      type: str
+      sample: SHA256WithRSA
+    expires_on:
+      description: End of validity (UTC), as Cloudflare shows it.
+      type: str
+      sample: "2027-01-01T05:20:00Z"
+    uploaded_on:
+      description: When the certificate was uploaded.
+      type: str
+      sample: "2026-10-28T18:11:23.37411Z"
+    fingerprint_sha256:
+      description: SHA-256 fingerprint of the certificate's DER encoding.
+      type: str
+      sample: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
+    days_left:
+      description:
+        - Whole days until the certificate expires (rounded down); negative once it has expired.
+        - Read from the certificate's PEM, or from RV(certificates[].expires_on) when Cloudflare returned no PEM.
+      type: int
+      sample: 41
+    expiring:
+      description:
+        - Whether the certificate is in use (see O(hostnames)) and expires in fewer than O(expiry_warning_days) days,
+          or has expired. The module warns about each such certificate.
+      type: bool
+      sample: false
+    hostnames:
+      description: The hostnames of O(hostnames) that use this certificate, enabled or disabled, in the order given.
+      returned: when O(hostnames) is given
+      type: list
+      elements: str
+      sample: [app.example.com]
+'''
+
+import datetime
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
+    certificate_view,
+    list_certificates,
+    read_associations,
+    state_of,
+)
+
+DEFAULT_READ_CONCURRENCY = 16
+
+
+class HostnameClientCertInfo(CloudflareModule):
+
+    def apply(self):
+        hostnames = self.given_hostnames()
+        # Resolved before the reads, which run in threads.
+        zone_id = self.zone_id
+        certificates = list_certificates(self.client, zone_id)
+        now = datetime.datetime.now(UTC)
+        if hostnames is None:
+            shown = [self.shown(certificate, now, None) for certificate in certificates]
+        else:
+            associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
+            # A disabled association still uses its certificate: Cloudflare refuses to delete it.
+            cert_ids = dict((name, associations[name]['cert_id']) for name in hostnames
+                            if state_of(associations[name]) != 'absent')
+            shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']])
+                     for certificate in certificates]
+        for view in shown:
+            if view['expiring']:
+                self.warn_expiring(view)
+        return {'changed': False, 'certificates': shown}
+
+    def given_hostnames(self):
+        """The hostnames as Cloudflare stores them (None when not given); every option is checked before any call."""
+        if self.params['expiry_warning_days'] < 0:
+            self.module.fail_json(msg='expiry_warning_days must be 0 or more (it is %d)' % self.params['expiry_warning_days'])
+        if self.params['hostnames'] is None:
+            self.check_read_concurrency()
+            return None
+        return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
+
+    def shown(self, certificate, now, hostnames):
+        """The returned form of a certificate; hostnames are those given that use it (None when none were given)."""
+        cert = load_certificate(certificate['pem']) if certificate.get('pem') else None
+        view = certificate_view(certificate)
+        view['subject'] = cert.subject.rfc4514_string() if cert is not None else None
+        expiry = not_after(cert) if cert is not None else parse_time(certificate['expires_on'])
+        view['days_left'] = (expiry - now).days if expiry is not None else None
+        in_use = hostnames is None or bool(hostnames)
+        view['expiring'] = in_use and expiry is not None and view['days_left'] < self.params['expiry_warning_days']
+        if hostnames is not None:
+            view['hostnames'] = hostnames
+        return view
+
+    def warn_expiring(self, view):
+        used_by = ' (used by %s)' % ', '.join(view['hostnames']) if view.get('hostnames') else ''
+        self.module.warn('certificate %s%s %s on %s (%d days left): issue a new one and rotate it with '
+                         'aop.cloudflare.hostname_client_cert and aop.cloudflare.hostname_aop'
+                         % (view['id'], used_by, 'expired' if view['days_left'] < 0 else 'expires', view['expires_on'],
+                            view['days_left']))
+
+
+def parse_time(value):
+    """Cloudflare's timestamp (e.g. 2027-01-01T05:20:00Z, maybe with fractions of a second) as UTC; None if absent."""
+    if not value:
+        return None
+    return datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=UTC)
+
+
+def main():
+    module = build_module(
+        argument_spec={
+            'hostnames': {'type': 'list', 'elements': 'str'},
+            'expiry_warning_days': {'type': 'int', 'default': 30},
+            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
+        },
+    )
+    HostnameClientCertInfo(module).run()
+
+
+if __name__ == '__main__':
+    main()
