@@ -188,7 +188,7 @@ def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):
 
 
 def test_ca_certificate_refused(api, zone_id, ec_ca):
-    assert "missing leaf certificate" in api.error("POST", certificates_path(zone_id), 400, 1401, json=ec_ca.as_upload().body())
+    assert api.error("POST", certificates_path(zone_id), 400, 1412, json=ec_ca.as_upload().body()) == "Only leaf certificate is allowed."
 
 
 def test_bundle_leaf_first_is_accepted(api, zone_id, ec_ca):

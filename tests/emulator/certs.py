@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import SignatureAlgorithmOID
 
-from .errors import INVALID_CERTIFICATE, INVALID_PRIVATE_KEY, APIError
+from .errors import INVALID_CERTIFICATE, INVALID_PRIVATE_KEY, ONLY_LEAF_ALLOWED, APIError
 
 # Names in the style of the API's examples ("SHA256WithRSA"); keyed by the certificate's signature algorithm.
 SIGNATURE_NAMES = {
@@ -86,7 +86,8 @@ def find_leaf(certificates):
             if not isinstance(certificate.public_key(), SUPPORTED_KEY_TYPES):
                 raise APIError(400, INVALID_CERTIFICATE, "Unsupported certificate key type: use RSA or ECDSA.")
             return certificate
-    raise APIError(400, INVALID_CERTIFICATE, "Invalid certificate: missing leaf certificate.")
+    # What users saw the real API answer for a CA:TRUE certificate (REFERENCE.md, "Reported by users").
+    raise APIError(400, ONLY_LEAF_ALLOWED, "Only leaf certificate is allowed.")
 
 
 def public_key_der(public_key):
@@ -114,8 +115,9 @@ def signature_name(certificate):
 
 
 def to_pem(certificates):
-    """Re-encode the bundle (the API, too, answers with PEM that differs in whitespace from the input)."""
-    return "".join(cert.public_bytes(serialization.Encoding.PEM).decode("ascii") for cert in certificates)
+    """Re-encode the bundle without its final newline: users saw the real API answer with other trailing newlines
+    than they sent, so a client must compare certificates, never their text."""
+    return "".join(cert.public_bytes(serialization.Encoding.PEM).decode("ascii") for cert in certificates).rstrip("\n")
 
 
 def describe(certificates, leaf):

@@ -109,7 +109,7 @@ def load_client_certificate(context, certificate):
     with tempfile.TemporaryDirectory(prefix="emulator-edge-") as directory:
         path = os.path.join(directory, "client.pem")
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as stream:
-            stream.write(certificate.details.pem.encode("ascii") + key_pem)
+            stream.write(certificate.details.pem.encode("ascii") + b"\n" + key_pem)
         context.load_cert_chain(path)
 
 

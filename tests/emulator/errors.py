@@ -17,6 +17,7 @@ class APIError(Exception):
 
 # Documented or observed on the real API.
 CERT_ALREADY_EXISTS = 1406
+ONLY_LEAF_ALLOWED = 1412
 CERT_PENDING_DELETION = 1414
 CERT_ID_INVALID = 1415
 CERT_IN_USE = 1433
