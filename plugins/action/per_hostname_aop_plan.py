@@ -13,7 +13,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import PlanError, assign_zone, plan_zone
 
 VARIABLES = ('state', 'zone', 'zone_id', 'api_token', 'api_key', 'api_email', 'base_url', 'certificate', 'certificate_file',
-             'private_key', 'private_key_file', 'hostnames', 'certificates', 'tls_client_auth', 'delete_released_certificates')
+             'private_key', 'private_key_file', 'hostnames', 'certificates', 'tls_client_auth', 'delete_released_certificates',
+             'min_days_valid')
 
 
 class ActionModule(ActionBase):
@@ -39,7 +40,7 @@ class ActionModule(ActionBase):
 
     def plan(self, args):
         variables = dict(('per_hostname_aop_' + name, args.get(name)) for name in VARIABLES)
-        plan = plan_zone(variables, self.find_file)
+        plan = plan_zone(variables, self.find_file, read_file=self.read_file)
         # Hosts compare plans only with plans made by this same task, never with one left from an earlier play.
         plan['planned_by'] = self._task._uuid
         return {'plan': plan, 'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s'
@@ -58,6 +59,13 @@ class ActionModule(ActionBase):
         if os.path.isfile(in_working_directory):
             return in_working_directory, []
         return None, searched + [os.getcwd()]
+
+    def read_file(self, path):
+        """The bytes of a file, decrypted when Ansible Vault encrypted it, as the role's key lookups read it too."""
+        try:
+            return self._loader._get_file_contents(path)[0]
+        except AnsibleError as exc:
+            raise IOError(exc.message)
 
     def assign(self, plan_variable, task_vars):
         hostvars = task_vars['hostvars']

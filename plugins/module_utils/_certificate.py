@@ -12,6 +12,8 @@ CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import ExtendedKeyUsageOID
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
@@ -24,8 +26,23 @@ if CRYPTOGRAPHY_IMPORT_ERROR is None:
                                 if name.startswith('RSA_WITH_'))
 
 
+# Where the rules name an option: the modules' names by default; the role's planner gives its variables.
+OPTION_NAMES = {'certificate': 'certificate', 'private_key': 'private_key', 'min_days_valid': 'min_days_valid'}
+# TLS 1.3 has ECDSA signature schemes for these curves only, and OpenSSL offers no other curve by default.
+ORIGIN_CURVES = ('secp256r1', 'secp384r1', 'secp521r1')
+# OpenSSL's security level 2 (the default of OpenSSL 3.2+, and of Debian, Ubuntu and RHEL before that).
+MIN_RSA_BITS = 2048
+# Signature hashes OpenSSL 3 refuses even at its lowest default security level (1).
+WEAK_HASHES = {'sha1': 'SHA-1', 'md5': 'MD5'}
+
+
 class CertificateError(Exception):
-    """Local input that Cloudflare would refuse; the message names the option and the fix."""
+    """Local input that Cloudflare or the origin would refuse; each problem names its option and the fix."""
+
+    def __init__(self, *problems):
+        # Not '; ': the messages use it themselves.
+        super(CertificateError, self).__init__(' | '.join(problems))
+        self.problems = list(problems)
 
 
 def load_certificate(pem, option='certificate'):
@@ -39,12 +56,23 @@ def load_certificate(pem, option='certificate'):
 
 def load_private_key(pem, option='private_key'):
     """Parse an unencrypted PEM private key. The key itself never enters a message."""
+    if _is_encrypted_key(pem):
+        raise CertificateError('%s is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it '
+                               'once with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with '
+                               '"ansible-vault encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)'
+                               % option)
     try:
         return serialization.load_pem_private_key(_to_bytes(pem), password=None)
     except (ValueError, TypeError):
         # The exception text of cryptography is not shown: it can quote the input.
         raise CertificateError('%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
                                'RSA or EC) that belongs to the certificate, without a passphrase' % option)
+
+
+def _is_encrypted_key(pem):
+    """True for a passphrase-protected PEM key: PKCS#8 or the traditional form (found by its headers alone)."""
+    text = _to_bytes(pem)
+    return b'-----BEGIN ENCRYPTED PRIVATE KEY-----' in text or b'Proc-Type: 4,ENCRYPTED' in text
 
 
 def _to_bytes(value):
@@ -55,6 +83,17 @@ def not_after(cert):
     """The end of validity, timezone-aware UTC (works with old and new cryptography)."""
     value = getattr(cert, 'not_valid_after_utc', None)
     return value if value is not None else cert.not_valid_after.replace(tzinfo=UTC)
+
+
+def not_before(cert):
+    """The start of validity, timezone-aware UTC."""
+    value = getattr(cert, 'not_valid_before_utc', None)
+    return value if value is not None else cert.not_valid_before.replace(tzinfo=UTC)
+
+
+def days_left(cert, now):
+    """Whole days from now to the end of validity (negative once expired)."""
+    return (not_after(cert) - now).days
 
 
 def fingerprint_sha256(cert):
@@ -100,20 +139,114 @@ def describe(cert):
     }
 
 
-def validate_for_upload(cert, key, now=None):
-    """Refuse, before any write, what Cloudflare would refuse or what could never work."""
-    if is_ca(cert):
-        raise CertificateError('certificate is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the '
-                               'leaf client certificate that your CA issued, not the CA itself')
-    if key is None:
-        raise CertificateError('private_key is required to upload a certificate that is not on the zone yet')
-    if not public_keys_match(cert, key):
-        raise CertificateError('private_key does not belong to certificate (their public keys differ): '
-                               'give the key that was used to request this certificate')
+def certificate_problems(cert, key=None, now=None, min_days_valid=0, upload=False, names=None):
+    """Every reason to refuse cert (and key) before any write, each naming its option and the fix.
+
+    Without upload, what holds for an upload and an adoption alike: Cloudflare's rules, and what a standard TLS origin
+    (OpenSSL with its defaults) refuses on every pull, since adopting such a certificate still fails every pull. With
+    upload, also what only an upload needs: the key, and a certificate that has not expired. names: see OPTION_NAMES.
+    """
+    names = dict(OPTION_NAMES, **(names or {}))
+    certificate, private_key = names['certificate'], names['private_key']
     now = now or datetime.datetime.now(UTC)
+    problems = []
+    if is_ca(cert):
+        problems.append('%s is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client certificate '
+                        'that your CA issued, not the CA itself' % certificate)
+    if key is None and upload:
+        problems.append('%s is required to upload a certificate that is not on the zone yet' % private_key)
+    if key is not None and not public_keys_match(cert, key):
+        problems.append('%s does not belong to %s (their public keys differ): give the key that was used to request this '
+                        'certificate' % (private_key, certificate))
+    if not_before(cert) > now:
+        problems.append('%s is not valid before %s (notBefore): origins refuse it on every pull until then; give it from '
+                        'that time on, or issue one that is valid now' % (certificate, format_time(not_before(cert))))
+    problems.extend(_expiry_problems(cert, now, min_days_valid, upload, names))
+    problems.extend(_usage_problems(cert, certificate))
+    problems.extend(_strength_problems(cert, certificate))
+    return problems
+
+
+def validate_for_upload(cert, key, now=None, min_days_valid=0, names=None):
+    """Raise CertificateError with every reason to refuse this upload before any write."""
+    problems = certificate_problems(cert, key, now=now, min_days_valid=min_days_valid, upload=True, names=names)
+    if problems:
+        raise CertificateError(*problems)
+
+
+def _expiry_problems(cert, now, min_days_valid, upload, names):
+    # An adopted certificate that expired is refused only under min_days_valid; otherwise the module warns about it.
+    certificate = names['certificate']
+    left = days_left(cert, now)
     if not_after(cert) <= now:
-        raise CertificateError('certificate expired on %s: issue a new client certificate and give it instead'
-                               % format_time(not_after(cert)))
+        if upload or min_days_valid > 0:
+            return ['%s expired on %s: issue a new client certificate and give it instead'
+                    % (certificate, format_time(not_after(cert)))]
+    elif left < min_days_valid:
+        return ['%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate and give '
+                'it instead, or lower %s' % (certificate, format_time(not_after(cert)), left, names['min_days_valid'],
+                                             min_days_valid, names['min_days_valid'])]
+    return []
+
+
+def _usage_problems(cert, certificate):
+    problems = []
+    try:
+        usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        usages = None  # no extendedKeyUsage: any use, clientAuth included
+    # anyExtendedKeyUsage alone is refused too: OpenSSL's purpose check counts only clientAuth itself.
+    if usages is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
+        problems.append('%s has an extendedKeyUsage without clientAuth (%s): origins refuse it on every pull (OpenSSL: '
+                        'unsuitable certificate purpose); issue it with extendedKeyUsage clientAuth, or without '
+                        'extendedKeyUsage' % (certificate, ', '.join(_oid_name(oid) for oid in usages)))
+    try:
+        key_usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        key_usage = None
+    # The client signs each handshake with this key (RFC 5280, 4.2.1.3: digitalSignature). OpenSSL refuses a keyUsage
+    # with neither digitalSignature nor keyAgreement; keyAgreement alone passes OpenSSL, yet is refused here too.
+    if key_usage is not None and not key_usage.digital_signature:
+        refused_by_openssl = '' if key_usage.key_agreement else ' (OpenSSL: unsuitable certificate purpose)'
+        problems.append('%s has a keyUsage without digitalSignature (%s): a client certificate signs each TLS handshake, '
+                        'which that keyUsage does not allow%s; issue it with keyUsage digitalSignature, or without keyUsage'
+                        % (certificate, ', '.join(_key_usages(key_usage)) or 'none', refused_by_openssl))
+    return problems
+
+
+def _strength_problems(cert, certificate):
+    problems = []
+    public_key = cert.public_key()
+    if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
+        problems.append('%s has a %d-bit RSA key: origins refuse RSA keys under %d bits on every pull (OpenSSL: EE '
+                        'certificate key too weak); issue one with a %d-bit or larger RSA key, or an EC key on P-256'
+                        % (certificate, public_key.key_size, MIN_RSA_BITS, MIN_RSA_BITS))
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name not in ORIGIN_CURVES:
+        problems.append('%s has an EC key on %s: origins accept only P-256, P-384 and P-521, the curves TLS 1.3 signs '
+                        'with; issue one on P-256 (prime256v1), P-384 or P-521, or with a %d-bit RSA key'
+                        % (certificate, public_key.curve.name, MIN_RSA_BITS))
+    hash_name = cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else None
+    if hash_name in WEAK_HASHES:
+        problems.append('%s is signed with %s (%s): origins refuse it on every pull (OpenSSL: CA signature digest '
+                        'algorithm too weak); have your CA sign it with SHA-256 or stronger'
+                        % (certificate, WEAK_HASHES[hash_name], signature_name(cert)))
+    return problems
+
+
+def _oid_name(oid):
+    """An extended key usage's name; cryptography does not name anyExtendedKeyUsage."""
+    if oid.dotted_string == '2.5.29.37.0':
+        return 'anyExtendedKeyUsage'
+    name = getattr(oid, '_name', None)
+    return name if name and name != 'Unknown OID' else oid.dotted_string
+
+
+def _key_usages(key_usage):
+    """RFC 5280's names of what a keyUsage without digitalSignature allows."""
+    return [name for name, attribute in (
+        ('contentCommitment', 'content_commitment'), ('keyEncipherment', 'key_encipherment'),
+        ('dataEncipherment', 'data_encipherment'), ('keyAgreement', 'key_agreement'), ('keyCertSign', 'key_cert_sign'),
+        ('cRLSign', 'crl_sign')) if getattr(key_usage, attribute)]
 
 
 def public_keys_match(cert, key):

@@ -15,7 +15,16 @@ description:
   - Certificates are identified by the SHA-256 fingerprint of their DER encoding, never by their text. A certificate
     already on the zone is adopted (V(changed=false)); a duplicate is never uploaded.
   - Before any write, the certificate and key are checked locally the way Cloudflare would check them (PEM parses,
-    key matches, a leaf and not a CA, not expired) and that the zone has room left within its 10 certificates.
+    key matches and is not encrypted, a leaf and not a CA, not expired) and that the zone has room left within its 10
+    certificates.
+  - Also refused before any write, each with its fix, is what Cloudflare takes but a standard TLS origin (OpenSSL with
+    its default settings, as nginx, Apache or HAProxy use it) refuses on every pull. That is an extendedKeyUsage
+    without C(clientAuth) (C(anyExtendedKeyUsage) alone too, which OpenSSL does not count as C(clientAuth)), a keyUsage
+    without C(digitalSignature), a certificate not valid yet, an RSA key under 2048 bits, an EC key on another curve
+    than P-256, P-384 or P-521, and a SHA-1 or MD5 signature. No extendedKeyUsage or keyUsage at all is fine.
+  - These rules and O(min_days_valid) also apply to a certificate the zone already holds, since adopting it would
+    still fail every pull. They judge the certificate alone, so a run that passed is not failed by the next one with
+    the same certificate, except by O(min_days_valid) as time goes by.
   - An upload whose answer is lost (no answer, or an HTTP 5xx) may have been stored all the same. The module then reads
     the zone's certificates and adopts it if it is there, or sends it again if it is not (at most 3 sends in all).
     An upload that Cloudflare refuses as a duplicate (a parallel run uploaded it) is adopted the same way.
@@ -52,6 +61,8 @@ options:
     description:
       - The unencrypted private key of O(certificate), PEM text. Never returned, logged or shown in a diff.
       - Needed only to upload; a certificate already on the zone is adopted without it (if given, it must still match).
+      - Keep the key file encrypted with Ansible Vault rather than with a passphrase;
+        P(ansible.builtin.file#lookup) decrypts a vault file when it reads it.
     type: str
   id:
     description:
@@ -81,6 +92,14 @@ options:
         description:
           - As O(id); only with O(state=absent).
         type: str
+  min_days_valid:
+    description:
+      - With O(state=present), refuse before any write to upload or adopt a certificate with fewer whole days left
+        before it expires than this (an expired one included). Applies to every item of O(certificates).
+      - V(0) turns the check off. An adopted certificate that expires within 30 days (or has expired) then only gives
+        a warning.
+    type: int
+    default: 0
   state:
     description:
       - V(present) uploads the certificates unless the zone already holds them.
@@ -141,6 +160,8 @@ EXAMPLES = r'''
   aop.cloudflare.hostname_client_cert:
     api_token: "{{ cloudflare_api_token }}"
     zone: example.com
+    # Refuse a certificate that expires within 30 days, the zone's copy included.
+    min_days_valid: 30
     certificates:
       - certificate: "{{ lookup('ansible.builtin.file', 'pki/app-client.crt') }}"
         private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
@@ -260,14 +281,14 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._api import BACKOFF
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     UTC,
     CertificateError,
+    certificate_problems,
+    days_left,
     describe,
     fingerprint_sha256,
     format_time,
-    is_ca,
     load_certificate,
     load_private_key,
     not_after,
-    public_keys_match,
     same_certificate,
     validate_for_upload,
 )
@@ -324,7 +345,7 @@ class Declared(object):
         except CertificateError as exc:
             if self.option is None:
                 raise
-            raise CertificateError('%s.%s' % (self.option, exc))
+            raise CertificateError(*['%s.%s' % (self.option, problem) for problem in exc.problems])
         except CloudflareError as exc:
             if self.option is not None:
                 exc.message = '%s: %s' % (self.option, exc.message)
@@ -349,6 +370,8 @@ class HostnameClientCert(CloudflareModule):
 
     def declared(self):
         """The certificates the task names, parsed and checked before any call; every problem is reported at once."""
+        if self.params['min_days_valid'] < 0:
+            raise CertificateError('min_days_valid is %d: give 0 (no check) or more days' % self.params['min_days_valid'])
         if self.params['certificates'] is None:
             declared = [Declared(None, self.params['certificate'], self.params['private_key'], self.params['id'])]
         else:
@@ -374,9 +397,10 @@ class HostnameClientCert(CloudflareModule):
         if self.params['state'] == 'absent':
             return
         item.key = load_private_key(item.private_key) if item.private_key else None
-        # Checked before any call: a wrong key or a CA is a mistake even when the certificate is already uploaded.
-        if is_ca(item.cert) or (item.key is not None and not public_keys_match(item.cert, item.key)):
-            validate_for_upload(item.cert, item.key)
+        # Checked before any call: these rules hold for an upload and an adoption alike.
+        problems = certificate_problems(item.cert, item.key, min_days_valid=self.params['min_days_valid'])
+        if problems:
+            raise CertificateError(*problems)
 
     @staticmethod
     def check_each(declared, check):
@@ -387,10 +411,9 @@ class HostnameClientCert(CloudflareModule):
                 with item.named():
                     check(item)
             except CertificateError as exc:
-                problems.append(str(exc))
+                problems.extend(exc.problems)
         if problems:
-            # Not '; ': the messages use it themselves.
-            raise CertificateError(' | '.join(problems))
+            raise CertificateError(*problems)
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -449,14 +472,14 @@ class HostnameClientCert(CloudflareModule):
         if item.before is not None:
             refuse_pending_deletion(item.before)
         else:
-            validate_for_upload(item.cert, item.key)
+            validate_for_upload(item.cert, item.key, min_days_valid=self.params['min_days_valid'])
 
     def warn_if_expiring(self, cert):
         """An adopted certificate may be close to its end: say so while there is time to rotate."""
-        days_left = (not_after(cert) - datetime.datetime.now(UTC)).days
-        if days_left < EXPIRY_WARNING_DAYS:
+        left = days_left(cert, datetime.datetime.now(UTC))
+        if left < EXPIRY_WARNING_DAYS:
             self.module.warn('certificate %s %s on %s: issue a new one and give it here to rotate' % (
-                fingerprint_sha256(cert), 'expired' if days_left < 0 else 'expires', format_time(not_after(cert))))
+                fingerprint_sha256(cert), 'expired' if left < 0 else 'expires', format_time(not_after(cert))))
 
     def upload(self, item):
         """POST the certificate; converge when the answer is lost or says a parallel run uploaded it."""
@@ -589,6 +612,7 @@ def main():
             },
             'state': {'type': 'str', 'choices': ['present', 'absent'], 'default': 'present'},
             'when_in_use': {'type': 'str', 'choices': ['fail', 'keep'], 'default': 'fail'},
+            'min_days_valid': {'type': 'int', 'default': 0},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },

@@ -15,6 +15,9 @@ description:
   - Without O(assign), checks every role variable it is given (zone, credentials, certificate sets, hostnames, files)
     and returns every problem at once, each naming its C(per_hostname_aop_*) variable, before any write. On success it
     returns RV(plan), which holds no private key and no token.
+  - With O(state=present), each certificate and key go through the checks of M(aop.cloudflare.hostname_client_cert)
+    that an upload and an adoption share (nothing here knows which it will be), among them what a standard TLS origin
+    refuses on every pull.
   - With O(assign), after every host of the play ran the first form, decides which host configures each zone (the first
     in play order), and fails on every host that declares the same zone differently from another, naming both and the
     difference.
@@ -72,7 +75,9 @@ options:
     description: As C(per_hostname_aop_private_key); checked against the certificate, never returned.
     type: str
   private_key_file:
-    description: As C(per_hostname_aop_private_key_file), looked up as O(certificate_file).
+    description:
+      - As C(per_hostname_aop_private_key_file), looked up as O(certificate_file). A file that Ansible Vault encrypted is
+        decrypted (with the play's vault secrets); a key with a passphrase is refused, with how to convert it.
     type: path
   hostnames:
     description: As C(per_hostname_aop_hostnames).
@@ -88,6 +93,11 @@ options:
   delete_released_certificates:
     description: As C(per_hostname_aop_delete_released_certificates).
     type: bool
+  min_days_valid:
+    description:
+      - As C(per_hostname_aop_min_days_valid). With O(state=present), a certificate with fewer whole days left before
+        it expires is refused.
+    type: int
 notes:
   - Relative certificate and key paths resolve the same way for C(ansible-playbook aop.cloudflare.per_hostname_aop
     -e @vars.yml). The collection's playbook directory holds no keys, so they are found in the working directory.

@@ -11,13 +11,12 @@ import re
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     CertificateError,
+    certificate_problems,
     fingerprint_sha256,
     format_time,
-    is_ca,
     load_certificate,
     load_private_key,
     not_after,
-    public_keys_match,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERTIFICATE_HOSTNAME_LIMIT,
@@ -48,21 +47,20 @@ def _given(value):
     return value not in (None, '')
 
 
-def _read(path, variable):
-    try:
-        with open(path, 'rb') as handle:
-            return handle.read().decode('utf-8')
-    except (IOError, OSError, UnicodeDecodeError) as exc:
-        raise CertificateError('%s: %s cannot be read (%s)' % (variable, path, exc.__class__.__name__))
+def read_plain_file(path):
+    """The bytes of a file; IOError/OSError when it cannot be read."""
+    with open(path, 'rb') as handle:
+        return handle.read()
 
 
 class _Planner(object):
     """Collects every problem instead of stopping at the first, so one run shows the user all there is to fix."""
 
-    def __init__(self, variables, find_file, environ):
+    def __init__(self, variables, find_file, environ, read_file):
         self.variables = variables
         self.find_file = find_file
         self.environ = environ
+        self.read_file = read_file
         self.problems = []
 
     def var(self, name):
@@ -76,8 +74,10 @@ class _Planner(object):
         zone, zone_id = self.zone()
         self.credentials()
         base_url = self.base_url()
+        min_days_valid = self.min_days_valid()
         given_sets = self.given_sets()
-        sets = [self.certificate_set(index, given, prefix, state) for index, (given, prefix) in enumerate(given_sets)]
+        sets = [self.certificate_set(index, given, prefix, state, min_days_valid)
+                for index, (given, prefix) in enumerate(given_sets)]
         sets = [item for item in sets if item is not None]
         self.cross_set_rules(sets, [prefix for _given, prefix in given_sets], zone)
         if self.problems:
@@ -133,6 +133,16 @@ class _Planner(object):
             self.problem('%s: %r is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)' % (variable, url))
         return str(url).rstrip('/') if _given(url) else None
 
+    def min_days_valid(self):
+        value = self.var('min_days_valid')
+        if not _given(value):
+            return 0
+        # A string when templated by ansible-core before 2.19; a boolean is no number of days.
+        if isinstance(value, bool) or not re.match(r'^\s*\d+\s*$', str(value)):
+            self.problem('per_hostname_aop_min_days_valid: %r is not a number of days (0 turns the check off)' % (value,))
+            return 0
+        return int(value)
+
     # --- certificate sets --------------------------------------------------------------------------------------
 
     def given_sets(self):
@@ -150,7 +160,7 @@ class _Planner(object):
             return [(given, 'per_hostname_aop_certificates[%d].' % index) for index, given in enumerate(listed)]
         return [(dict((name, self.var(name)) for name in SINGLE_SET_VARIABLES), PREFIX)]
 
-    def certificate_set(self, index, given, prefix, state):
+    def certificate_set(self, index, given, prefix, state, min_days_valid):
         if not isinstance(given, dict):
             self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, '
                          'and hostnames' % prefix[:-1])
@@ -160,14 +170,19 @@ class _Planner(object):
         key_pem, key_path = self.pem(given, 'private_key', prefix, required=state == 'present')
         if certificate_pem is None:
             return None
+        # Problems name the variable the user set: the text or the file.
+        names = {'certificate': prefix + ('certificate_file' if certificate_path else 'certificate'),
+                 'private_key': prefix + ('private_key_file' if key_path else 'private_key'),
+                 'min_days_valid': PREFIX + 'min_days_valid'}
         try:
-            cert = load_certificate(certificate_pem, option=prefix + ('certificate_file' if certificate_path else 'certificate'))
-            key = load_private_key(key_pem, option=prefix + ('private_key_file' if key_path else 'private_key')) if key_pem else None
+            cert = load_certificate(certificate_pem, option=names['certificate'])
+            key = load_private_key(key_pem, option=names['private_key']) if key_pem else None
         except CertificateError as exc:
             self.problem(str(exc))
             return None
         if state == 'present':
-            self.certificate_rules(cert, key, prefix)
+            # The module's own rules (step 1 applies them again); with no call, upload and adoption cannot be told apart.
+            self.problems.extend(certificate_problems(cert, key, min_days_valid=min_days_valid, names=names))
         return {
             'index': index,
             'label': self.label(hostnames),
@@ -197,18 +212,12 @@ class _Planner(object):
                          'to the playbook or to the working directory' % (prefix, kind, path, ', '.join(searched)))
             return None, None
         try:
-            return _read(found, prefix + kind + '_file'), found
-        except CertificateError as exc:
-            self.problem(str(exc))
-            return None, None
-
-    def certificate_rules(self, cert, key, prefix):
-        if is_ca(cert):
-            self.problem('%scertificate is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client '
-                         'certificate that your CA issued, not the CA itself' % prefix)
-        if key is not None and not public_keys_match(cert, key):
-            self.problem('%sprivate_key does not belong to %scertificate (their public keys differ): give the key that was '
-                         'used to request this certificate' % (prefix, prefix))
+            return self.read_file(found).decode('utf-8'), found
+        except UnicodeDecodeError:
+            self.problem('%s%s_file: %s is not PEM text (not UTF-8)' % (prefix, kind, found))
+        except (IOError, OSError) as exc:
+            self.problem('%s%s_file: %s cannot be read (%s)' % (prefix, kind, found, exc.strerror or exc))
+        return None, None
 
     def hostnames(self, given, variable):
         if isinstance(given, str) or not isinstance(given, (list, tuple)):
@@ -252,12 +261,12 @@ class _Planner(object):
             seen_certificates.setdefault(item['fingerprint_sha256'], prefix)
 
 
-def plan_zone(variables, find_file, environ=None):
+def plan_zone(variables, find_file, environ=None, read_file=read_plain_file):
     """The plan of one host's role variables (names with the per_hostname_aop_ prefix); raises PlanError.
 
-    find_file(path) -> (absolute path or None, [places searched]).
+    find_file(path) -> (absolute path or None, [places searched]); read_file(path) -> bytes, or IOError/OSError.
     """
-    return _Planner(variables, find_file, os.environ if environ is None else environ).plan()
+    return _Planner(variables, find_file, os.environ if environ is None else environ, read_file).plan()
 
 
 def declaration(plan):

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     CertificateError,
+    certificate_problems,
     describe,
     fingerprint_sha256,
     is_ca,
@@ -57,11 +58,28 @@ def test_a_bad_private_key_is_refused_without_quoting_it(pki):
     assert not [line for line in key_fragments(pki.rsa_leaf.key_pem) if line in str(error.value)]
 
 
-def test_an_encrypted_private_key_is_refused(pki):
-    encrypted = pki.ec_leaf.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.BestAvailableEncryption(b'passphrase'))
-    with pytest.raises(CertificateError, match='without a passphrase'):
-        load_private_key(encrypted.decode('ascii'))
+ENCRYPTED_KEY = ('private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it once '
+                 'with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with "ansible-vault '
+                 'encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)')
+
+
+@pytest.mark.parametrize('leaf, key_format, header', [
+    ('ec_leaf', serialization.PrivateFormat.PKCS8, '-----BEGIN ENCRYPTED PRIVATE KEY-----'),
+    ('rsa_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
+    ('ec_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
+], ids=['pkcs8', 'traditional-rsa', 'traditional-ec'])
+def test_an_encrypted_private_key_is_refused_with_how_to_decrypt_it(pki, leaf, key_format, header):
+    encrypted = getattr(pki, leaf).key.private_bytes(serialization.Encoding.PEM, key_format,
+                                                     serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+    assert header in encrypted
+
+    with pytest.raises(CertificateError) as error:
+        load_private_key(encrypted)
+
+    assert str(error.value) == ENCRYPTED_KEY
+    assert not [line for line in key_fragments(encrypted) if line in str(error.value)]
+    with pytest.raises(CertificateError, match=r'^per_hostname_aop_private_key_file is encrypted \(it needs a passphrase\)'):
+        load_private_key(encrypted.encode('ascii'), option='per_hostname_aop_private_key_file')
 
 
 def test_a_leaf_is_valid_for_upload(pki):
@@ -127,3 +145,94 @@ def test_describe_shows_identity_and_validity_never_pem(pki):
         'signature': 'ECDSAWithSHA256',
         'expires_on': pki.ec_leaf.expires_on,
     }
+
+
+# --- what a standard TLS origin refuses on every pull ---------------------------------------------------------------
+
+@pytest.mark.parametrize('leaf, start, fix', [
+    ('server_auth_only', 'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it on every '
+                         'pull (OpenSSL: unsuitable certificate purpose)',
+     'issue it with extendedKeyUsage clientAuth, or without extendedKeyUsage'),
+    # OpenSSL counts anyExtendedKeyUsage as no client purpose (seen with OpenSSL 3.0's s_server).
+    ('any_usage_only', 'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage): origins refuse it',
+     'issue it with extendedKeyUsage clientAuth'),
+    ('encipherment_key_usage', 'certificate has a keyUsage without digitalSignature (keyEncipherment): a client '
+                               'certificate signs each TLS handshake, which that keyUsage does not allow (OpenSSL: '
+                               'unsuitable certificate purpose)',
+     'issue it with keyUsage digitalSignature, or without keyUsage'),
+    # OpenSSL lets keyAgreement pass, so the message does not say OpenSSL refuses it.
+    ('agreement_key_usage', 'certificate has a keyUsage without digitalSignature (keyAgreement): a client certificate '
+                            'signs each TLS handshake, which that keyUsage does not allow; ',
+     'issue it with keyUsage digitalSignature'),
+    ('not_yet_valid', 'certificate is not valid before {not_before} (notBefore): origins refuse it on every pull until then',
+     'or issue one that is valid now'),
+    ('rsa_1024', 'certificate has a 1024-bit RSA key: origins refuse RSA keys under 2048 bits on every pull',
+     'issue one with a 2048-bit or larger RSA key, or an EC key on P-256'),
+    ('secp224r1', 'certificate has an EC key on secp224r1: origins accept only P-256, P-384 and P-521',
+     'issue one on P-256 (prime256v1), P-384 or P-521, or with a 2048-bit RSA key'),
+    ('secp256k1', 'certificate has an EC key on secp256k1: origins accept only P-256, P-384 and P-521',
+     'issue one on P-256 (prime256v1), P-384 or P-521'),
+    ('sha1_signed', 'certificate is signed with SHA-1 (SHA1WithRSA): origins refuse it on every pull (OpenSSL: CA '
+                    'signature digest algorithm too weak)',
+     'have your CA sign it with SHA-256 or stronger'),
+    ('md5_signed', 'certificate is signed with MD5 (MD5WithRSA): origins refuse it on every pull',
+     'have your CA sign it with SHA-256 or stronger'),
+])
+def test_what_an_origin_refuses_is_refused_naming_the_field_and_the_fix(pki, leaf, start, fix):
+    pair = pki.leaves[leaf]
+    start = start.format(not_before=pair.cert.not_valid_before_utc.strftime('%Y-%m-%dT%H:%M:%SZ'))
+
+    problems = certificate_problems(pair.cert, pair.key)
+
+    assert len(problems) == 1 and problems[0].startswith(start), problems
+    assert fix in problems[0]
+    with pytest.raises(CertificateError) as error:
+        validate_for_upload(pair.cert, pair.key)
+    assert error.value.problems == problems
+
+
+@pytest.mark.parametrize('leaf', ['rsa_leaf', 'ec_leaf', 'p384', 'p521', 'no_extended_key_usage', 'server_and_client_auth',
+                                  'signing_key_usage'])
+def test_what_an_origin_accepts_passes(pki, leaf):
+    """The boundaries: a 2048-bit RSA key, P-256 (and the two larger curves), no extendedKeyUsage, clientAuth among
+    others, a keyUsage with digitalSignature."""
+    pair = getattr(pki, leaf) if leaf in ('rsa_leaf', 'ec_leaf') else pki.leaves[leaf]
+    assert certificate_problems(pair.cert, pair.key) == []
+    validate_for_upload(pair.cert, pair.key)
+
+
+def test_every_problem_of_one_certificate_is_reported_and_names_are_given_by_the_caller(pki):
+    pair = pki.leaves['not_yet_valid']
+    names = {'certificate': 'role.certificate_file', 'private_key': 'role.private_key_file'}
+
+    problems = certificate_problems(pair.cert, pki.ec_leaf.key, names=names)
+
+    assert [problem.split(' ')[0] for problem in problems] == ['role.private_key_file', 'role.certificate_file']
+    assert problems[0].startswith('role.private_key_file does not belong to role.certificate_file')
+    assert str(CertificateError(*problems)) == ' | '.join(problems)
+
+
+# --- expiry: uploads, adoptions and min_days_valid ------------------------------------------------------------------
+
+def test_min_days_valid_counts_whole_days_left_and_names_the_date(pki):
+    cert, expires_on = pki.rsa_leaf.cert, pki.rsa_leaf.expires_on
+    thirty_days_before = cert.not_valid_after_utc - datetime.timedelta(days=30, seconds=1)
+
+    assert certificate_problems(cert, now=thirty_days_before, min_days_valid=30) == []
+    assert certificate_problems(cert, now=thirty_days_before, min_days_valid=31) == [
+        'certificate expires on %s, 30 whole day(s) from now, fewer than min_days_valid (31): issue a new client '
+        'certificate and give it instead, or lower min_days_valid' % expires_on]
+    assert certificate_problems(cert, now=thirty_days_before, min_days_valid=31,
+                                names={'min_days_valid': 'per_hostname_aop_min_days_valid'})[0].endswith(
+        'fewer than per_hostname_aop_min_days_valid (31): issue a new client certificate and give it instead, or lower '
+        'per_hostname_aop_min_days_valid')
+
+
+def test_an_expired_certificate_is_refused_for_an_upload_and_under_min_days_valid_only(pki):
+    pair = pki.expired_leaf
+    expired = 'certificate expired on %s: issue a new client certificate and give it instead' % pair.expires_on
+
+    assert certificate_problems(pair.cert, pair.key) == [], 'an adoption only warns (the module does) unless asked'
+    assert certificate_problems(pair.cert, pair.key, min_days_valid=1) == [expired]
+    assert certificate_problems(pair.cert, pair.key, upload=True) == [expired]
+    assert certificate_problems(pair.cert, pair.key, upload=True, min_days_valid=1) == [expired], 'said once'

@@ -5,10 +5,12 @@
 
 """hostname_client_cert: the exact API calls for upload, adoption, removal, check and diff mode, and every refusal."""
 
+import datetime
 import json
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert
@@ -346,6 +348,106 @@ def test_an_upload_needs_the_private_key(cloudflare, run_module, pki, present):
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result.failed and result['msg'].startswith('private_key is required')
+
+
+@pytest.mark.parametrize('leaf, message', [
+    ('server_auth_only', 'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it'),
+    ('any_usage_only', 'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage)'),
+    ('encipherment_key_usage', 'certificate has a keyUsage without digitalSignature (keyEncipherment)'),
+    ('not_yet_valid', 'certificate is not valid before '),
+    ('rsa_1024', 'certificate has a 1024-bit RSA key'),
+    ('secp224r1', 'certificate has an EC key on secp224r1'),
+    ('sha1_signed', 'certificate is signed with SHA-1 (SHA1WithRSA)'),
+])
+def test_what_an_origin_refuses_is_refused_before_any_call(cloudflare, run_module, pki, leaf, message):
+    pair = pki.leaves[leaf]
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pair.cert_pem,
+                                               'private_key': pair.key_pem})
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(message)
+    result.assert_no_secret(pair.key_pem)
+
+
+def test_a_certificate_an_origin_refuses_is_not_adopted_either(cloudflare, run_module, pki):
+    # It would fail every pull all the same; the check needs no call, so the zone is not even read.
+    pair = pki.leaves['server_auth_only']
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pair)]))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pair.cert_pem})
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith('certificate has an extendedKeyUsage without clientAuth (serverAuth)')
+
+
+@pytest.mark.parametrize('key_format', ['PKCS8', 'TraditionalOpenSSL'])
+def test_an_encrypted_private_key_is_refused_with_the_fix_and_never_shown(cloudflare, run_module, pki, present, key_format):
+    encrypted = pki.rsa_leaf.key.private_bytes(serialization.Encoding.PEM, getattr(serialization.PrivateFormat, key_format),
+                                               serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+
+    result = run_module(hostname_client_cert, dict(present, private_key=encrypted))
+
+    assert cloudflare.calls == []
+    assert result['msg'].startswith('private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: '
+                                    'decrypt it once with "openssl pkey -in key.pem -out key-plain.pem"')
+    result.assert_no_secret(encrypted, pki.rsa_leaf.key_pem)
+
+
+# --- min_days_valid: before any write, for an upload and an adoption alike -----------------------------------------
+
+def too_soon(pair, minimum, option='certificate', days_name='min_days_valid'):
+    """The start of the refusal of pair under min_days_valid=minimum, with the whole days it has left now."""
+    left = (pair.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+    return '%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate' % (
+        option, pair.expires_on, left, days_name, minimum)
+
+
+def test_min_days_valid_refuses_an_upload_before_any_call(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+
+    result = run_module(hostname_client_cert, dict(present, min_days_valid=400))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(too_soon(pki.rsa_leaf, 400))
+
+
+def test_min_days_valid_refuses_an_adoption_before_any_call(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
+
+    result = run_module(hostname_client_cert, dict(present, private_key=None, min_days_valid=365))
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith(too_soon(pki.rsa_leaf, 365))
+
+
+def test_min_days_valid_refuses_adopting_an_expired_certificate(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.expired_leaf)]))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID,
+                                               'certificate': pki.expired_leaf.cert_pem, 'min_days_valid': 1})
+
+    assert cloudflare.calls == []
+    assert result['msg'] == ('certificate expired on %s: issue a new client certificate and give it instead'
+                             % pki.expired_leaf.expires_on)
+
+
+def test_min_days_valid_lets_a_certificate_with_enough_days_through(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([]), ok([certificate_object(pki.rsa_leaf)]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf)))
+
+    uploaded = run_module(hostname_client_cert, dict(present, min_days_valid=300))
+    adopted = run_module(hostname_client_cert, dict(present, min_days_valid=300))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATES]
+    assert (uploaded['changed'], adopted['changed']) == (True, False)
+
+
+def test_min_days_valid_below_zero_is_refused(cloudflare, run_module, present):
+    result = run_module(hostname_client_cert, dict(present, min_days_valid=-1))
+
+    assert cloudflare.calls == []
+    assert result['msg'] == 'min_days_valid is -1: give 0 (no check) or more days'
 
 
 def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present):
@@ -700,3 +802,25 @@ def test_many_deleted_fail_on_the_first_in_use_by_default_naming_it(cloudflare, 
                                'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID)]
     assert result.failed and result['msg'].startswith('certificates[0]: DELETE')
     assert 'hostnames still use certificate %s' % OTHER_CERT_ID in result['msg']
+
+
+def test_every_problem_of_a_listed_certificate_is_named_by_its_place(cloudflare, run_module, pki):
+    args = many(pki, pki.rsa_leaf, pki.leaves['not_yet_valid'])
+    args['certificates'][1]['private_key'] = pki.ec_leaf.key_pem
+
+    result = run_module(hostname_client_cert, args)
+
+    assert cloudflare.calls == []
+    problems = result['msg'].split(' | ')
+    assert [problem.split(' ')[0] for problem in problems] == ['certificates[1].private_key', 'certificates[1].certificate']
+    assert problems[1].startswith('certificates[1].certificate is not valid before ')
+
+
+def test_min_days_valid_applies_to_every_listed_certificate(cloudflare, run_module, pki):
+    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.leaves['p384'], min_days_valid=400))
+
+    assert cloudflare.calls == []
+    problems = result['msg'].split(' | ')
+    assert len(problems) == 2
+    assert problems[0].startswith(too_soon(pki.rsa_leaf, 400, option='certificates[0].certificate'))
+    assert problems[1].startswith(too_soon(pki.leaves['p384'], 400, option='certificates[1].certificate'))

@@ -5,10 +5,12 @@
 
 """The role's rules: every problem named by its variable, plans without secrets, one host per zone, conflicts."""
 
+import datetime
 import json
 import os
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
@@ -26,7 +28,7 @@ TOKEN = 'role-unit-token-0123456789abcdef'
 @pytest.fixture
 def files(tmp_path, pki):
     """The test PKI as files, and a find_file that looks only in tmp_path (relative) or at the path (absolute)."""
-    for name, pair in (('rsa', pki.rsa_leaf), ('ec', pki.ec_leaf), ('ca', pki.rsa_ca)):
+    for name, pair in [('rsa', pki.rsa_leaf), ('ec', pki.ec_leaf), ('ca', pki.rsa_ca)] + sorted(pki.leaves.items()):
         (tmp_path / (name + '.crt')).write_text(pair.cert_pem)
         (tmp_path / (name + '.key')).write_text(pair.key_pem)
 
@@ -117,8 +119,8 @@ def test_credentials_may_come_from_the_environment(files):
     ({'certificate_file': 'missing.crt'}, 'per_hostname_aop_certificate_file: missing.crt not found on the controller'),
     ({'certificate_file': 'rsa.key'}, 'per_hostname_aop_certificate_file is not a PEM certificate'),
     ({'private_key_file': 'rsa.crt'}, 'per_hostname_aop_private_key_file is not an unencrypted PEM private key'),
-    ({'private_key_file': 'ec.key'}, 'per_hostname_aop_private_key does not belong to per_hostname_aop_certificate'),
-    ({'certificate_file': 'ca.crt', 'private_key_file': 'ca.key'}, 'per_hostname_aop_certificate is a CA certificate'),
+    ({'private_key_file': 'ec.key'}, 'per_hostname_aop_private_key_file does not belong to per_hostname_aop_certificate_file'),
+    ({'certificate_file': 'ca.crt', 'private_key_file': 'ca.key'}, 'per_hostname_aop_certificate_file is a CA certificate'),
     ({'hostnames': []}, 'per_hostname_aop_hostnames is empty'),
     ({'hostnames': 'app.example.com'}, 'per_hostname_aop_hostnames must be a list of hostnames'),
     ({'hostnames': ['app/..']}, "per_hostname_aop_hostnames[0]: 'app/..' is not a valid hostname"),
@@ -163,6 +165,97 @@ def test_a_missing_file_says_where_it_was_looked_for(files, tmp_path):
     problems = problems_of(files, certificate_file='pki/app.crt', private_key_file='rsa.key', hostnames=['app.example.com'])
     assert problems == ['per_hostname_aop_certificate_file: pki/app.crt not found on the controller (looked in %s); give an '
                         'absolute path, or one relative to the playbook or to the working directory' % tmp_path]
+
+
+# --- certificates an origin accepts, and min_days_valid -----------------------------------------------------------
+
+@pytest.mark.parametrize('leaf, start', [
+    ('server_auth_only', 'per_hostname_aop_certificate_file has an extendedKeyUsage without clientAuth (serverAuth)'),
+    ('encipherment_key_usage', 'per_hostname_aop_certificate_file has a keyUsage without digitalSignature (keyEncipherment)'),
+    ('not_yet_valid', 'per_hostname_aop_certificate_file is not valid before '),
+    ('rsa_1024', 'per_hostname_aop_certificate_file has a 1024-bit RSA key'),
+    ('secp224r1', 'per_hostname_aop_certificate_file has an EC key on secp224r1'),
+    ('sha1_signed', 'per_hostname_aop_certificate_file is signed with SHA-1 (SHA1WithRSA)'),
+])
+def test_what_an_origin_refuses_is_refused_naming_the_role_variable(files, leaf, start):
+    problems = problems_of(files, certificate_file=leaf + '.crt', private_key_file=leaf + '.key', hostnames=['app.example.com'])
+
+    assert len(problems) == 1 and problems[0].startswith(start), problems
+
+
+def test_sets_in_a_list_are_named_by_place_and_by_the_variable_given(files, pki):
+    pair = pki.leaves['server_auth_only']
+    problems = problems_of(files, certificates=[
+        {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']},
+        {'certificate_file': 'rsa_1024.crt', 'private_key_file': 'rsa_1024.key', 'hostnames': ['api.example.com']},
+        {'certificate': pair.cert_pem, 'private_key': pair.key_pem, 'hostnames': ['www.example.com']}])
+
+    assert [problem.split(' ')[0] for problem in problems] == [
+        'per_hostname_aop_certificates[1].certificate_file', 'per_hostname_aop_certificates[2].certificate']
+
+
+def test_absent_applies_no_certificate_rule(files):
+    plan = plan_zone(variables(state='absent', certificate_file='server_auth_only.crt', hostnames=['app.example.com'],
+                               min_days_valid=1000), files, {})
+    assert plan['state'] == 'absent'
+
+
+@pytest.mark.parametrize('key_format', ['PKCS8', 'TraditionalOpenSSL'])
+def test_an_encrypted_key_file_is_refused_with_the_fix(files, pki, tmp_path, key_format):
+    encrypted = pki.rsa_leaf.key.private_bytes(serialization.Encoding.PEM, getattr(serialization.PrivateFormat, key_format),
+                                               serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+    (tmp_path / 'encrypted.key').write_text(encrypted)
+
+    problems = problems_of(files, certificate_file='rsa.crt', private_key_file='encrypted.key', hostnames=['app.example.com'])
+    inline = problems_of(files, certificate_file='rsa.crt', private_key=encrypted, hostnames=['app.example.com'])
+
+    assert len(problems) == 1 and problems[0].startswith(
+        'per_hostname_aop_private_key_file is encrypted (it needs a passphrase), and Cloudflare needs the key itself: '
+        'decrypt it once with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with '
+        '"ansible-vault encrypt key-plain.pem" instead')
+    assert inline[0].startswith('per_hostname_aop_private_key is encrypted (it needs a passphrase)')
+    assert not [line for line in key_fragments(encrypted) if line in json.dumps(problems + inline)]
+
+
+def test_files_are_read_by_the_reader_given(files, pki, tmp_path):
+    """The action plugin reads through Ansible, which decrypts a file that Ansible Vault encrypted."""
+    (tmp_path / 'vaulted.key').write_text('$ANSIBLE_VAULT;1.1;AES256\n6162\n')
+
+    def read_file(path):
+        if path.endswith('vaulted.key'):
+            return pki.rsa_leaf.key_pem.encode('ascii')
+        if path.endswith('locked.key'):
+            raise IOError('Attempting to decrypt but no vault secrets found.')
+        with open(path, 'rb') as handle:
+            return handle.read()
+
+    plan = plan_zone(single(private_key_file='vaulted.key'), files, {}, read_file=read_file)
+    (tmp_path / 'locked.key').write_text('$ANSIBLE_VAULT;1.1;AES256\n6162\n')
+    with pytest.raises(PlanError) as error:
+        plan_zone(single(private_key_file='locked.key'), files, {}, read_file=read_file)
+
+    assert plan['sets'][0]['private_key_file'] == str(tmp_path / 'vaulted.key')
+    assert error.value.problems == ['per_hostname_aop_private_key_file: %s cannot be read (Attempting to decrypt but no '
+                                    'vault secrets found.)' % (tmp_path / 'locked.key')]
+
+
+def test_min_days_valid_refuses_naming_the_variable_the_date_and_the_days_left(files, pki):
+    left = (pki.rsa_leaf.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+
+    for given in (400, '400'):  # a string when templated by ansible-core before 2.19
+        assert problems_of(files, certificate_file='rsa.crt', private_key_file='rsa.key', hostnames=['app.example.com'],
+                           min_days_valid=given) == [
+            'per_hostname_aop_certificate_file expires on %s, %d whole day(s) from now, fewer than '
+            'per_hostname_aop_min_days_valid (400): issue a new client certificate and give it instead, or lower '
+            'per_hostname_aop_min_days_valid' % (pki.rsa_leaf.expires_on, left)]
+    assert plan_zone(single(min_days_valid=left), files, {})['sets'], 'exactly as many days as it has left: accepted'
+
+
+@pytest.mark.parametrize('given', [-1, 'soon', True, 1.5])
+def test_min_days_valid_must_be_a_number_of_days(files, given):
+    problems = problems_of(files, certificate_file='rsa.crt', private_key_file='rsa.key', hostnames=['app.example.com'],
+                           min_days_valid=given)
+    assert problems == ['per_hostname_aop_min_days_valid: %r is not a number of days (0 turns the check off)' % (given,)]
 
 
 # --- one host per zone ----------------------------------------------------------------------------------------------
