@@ -174,7 +174,9 @@ class CloudflareClient(object):
         sent_at = self.ledger.acquire(backoff)
         response = None
         try:
-            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout)
+            # verify on each call too: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override a session's verify.
+            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout,
+                                            verify=self.verify)
             return response
         finally:
             if response is None:

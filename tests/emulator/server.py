@@ -10,6 +10,7 @@ import json
 import secrets
 import signal
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -161,9 +162,14 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, emulator, port):
+    def __init__(self, emulator, port, tls=None):
         super().__init__((LISTEN_HOST, port), EmulatorRequestHandler)
         self.emulator = emulator
+        if tls is not None:
+            # HTTPS, for tests of the clients' certificate verification; a refused handshake only drops that connection.
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
 
 
 class Emulator:  # pylint: disable=too-many-instance-attributes
@@ -174,7 +180,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     """
 
     def __init__(self, zones=DEFAULT_ZONES, *, port=0, state_file=None, api_token=DEFAULT_API_TOKEN,  # pylint: disable=too-many-arguments
-                 api_key=DEFAULT_API_KEY, api_email=DEFAULT_API_EMAIL, read_only_token=None, **knobs):
+                 api_key=DEFAULT_API_KEY, api_email=DEFAULT_API_EMAIL, read_only_token=None, tls=None, **knobs):
         self.credentials = Credentials(api_token=api_token, api_key=api_key, api_email=api_email, read_only_token=read_only_token)
         knobs.setdefault("activation_seconds", DEFAULT_ACTIVATION_SECONDS)
         self.config = RuntimeConfig(**knobs)
@@ -185,6 +191,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.api = CloudflareAPI(self)
         self.control = ControlAPI(self)
         self._port = port
+        self._tls = tls  # (certificate file, key file) to serve HTTPS, or None for HTTP
         self._server = None
         self._thread = None
 
@@ -192,7 +199,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def start(self):
         """Bind 127.0.0.1 (port 0 picks a free one) and serve in a background thread."""
-        self._server = EmulatorHTTPServer(self, self._port)
+        self._server = EmulatorHTTPServer(self, self._port, self._tls)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="cloudflare-emulator", daemon=True)
         self._thread.start()
@@ -218,14 +225,18 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         return self._server.server_address[1]
 
     @property
+    def scheme(self):
+        return "https" if self._tls else "http"
+
+    @property
     def base_url(self):
         """What clients use as the API base URL (CLOUDFLARE_BASE_URL)."""
-        return f"http://{LISTEN_HOST}:{self.port}{API_PREFIX}"
+        return f"{self.scheme}://{LISTEN_HOST}:{self.port}{API_PREFIX}"
 
     @property
     def control_url(self):
         """Root of the control API."""
-        return f"http://{LISTEN_HOST}:{self.port}{CONTROL_PREFIX}"
+        return f"{self.scheme}://{LISTEN_HOST}:{self.port}{CONTROL_PREFIX}"
 
     @property
     def zone_ids(self):
@@ -282,7 +293,11 @@ def parse_args(argv):
     parser.add_argument("--rate-window", type=float, default=DEFAULT_RATE_WINDOW)
     parser.add_argument("--list-page-size", type=int, default=None, help="paginate the certificate list (default: one page)")
     parser.add_argument("--void-mode", choices=VOID_MODES, default="remove")
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM; with --tls-key)")
+    parser.add_argument("--tls-key", metavar="FILE", help="the key of --tls-cert (PEM, unencrypted)")
     args = parser.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        parser.error("--tls-cert and --tls-key go together")
     args.zones = args.zones or list(DEFAULT_ZONES)
     return parser, args
 
@@ -294,13 +309,17 @@ def main(argv=None):
              "rate_window": args.rate_window, "list_page_size": args.list_page_size, "void_mode": args.void_mode}
     try:
         emulator = Emulator(args.zones, port=args.port, state_file=args.state, api_token=args.api_token, api_key=args.api_key,
-                            api_email=args.api_email, read_only_token=args.read_only_token, **knobs)
+                            api_email=args.api_email, read_only_token=args.read_only_token,
+                            tls=(args.tls_cert, args.tls_key) if args.tls_cert else None, **knobs)
     except (ValueError, KeyError, OSError) as exc:  # bad knob values, unreadable or corrupt state file
         parser.error(f"{type(exc).__name__}: {exc}")
     stop_requested = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop_requested.set())
-    emulator.start()
+    try:
+        emulator.start()
+    except OSError as exc:  # port taken, or a TLS certificate or key that does not load
+        parser.error(f"{type(exc).__name__}: {exc}")
     print(json.dumps(emulator.describe()), flush=True)
     while not stop_requested.wait(0.5):
         pass

@@ -41,7 +41,7 @@ DEFAULT_HEADERS = {
     'Ratelimit-Policy': '"default";q=1200;w=300',
 }
 
-Call = collections.namedtuple('Call', 'method path query body headers')
+Call = collections.namedtuple('Call', 'method path query body headers verify')
 Reply = collections.namedtuple('Reply', 'status body headers')
 
 
@@ -142,7 +142,7 @@ class FakeCloudflare(BaseAdapter):
         path, _sep, query = target.partition('?')
         body = json.loads(request.body) if request.body else None
         with self._lock:
-            self.calls.append(Call(request.method, path, query, body, dict(request.headers)))
+            self.calls.append(Call(request.method, path, query, body, dict(request.headers), verify))
             replies = self.routes.get((request.method, target)) or self.routes.get((request.method, path))
             if replies is None:
                 raise AssertionError('unexpected call: %s %s' % (request.method, target))

@@ -509,12 +509,18 @@ def test_a_certificate_that_cannot_be_verified_is_not_retried_and_says_how_to_fi
     assert 'could not be verified: give the CA bundle that signed it in ca_path' in str(error.value)
 
 
+# The default trust may come from REQUESTS_CA_BUNDLE (as with requests itself); ca_path and validate_certs=false win over it.
 @pytest.mark.parametrize('validate_certs, ca_path, verify', [
-    (True, None, True), (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'), (False, '/etc/pki/private-ca.pem', False)])
-def test_tls_is_verified_against_the_given_ca_bundle(cloudflare, validate_certs, ca_path, verify):
+    (True, None, '/etc/ssl/certs/ca-certificates.crt'), (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'),
+    (False, '/etc/pki/private-ca.pem', False)])
+def test_tls_is_verified_against_the_given_ca_bundle_whatever_the_environment_says(cloudflare, monkeypatch, validate_certs,
+                                                                                     ca_path, verify):
+    # requests lets these override a session's own verify setting; they must not override the module's options.
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
+    monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
     cloudflare.route('GET', TLS_CLIENT_AUTH, ok({'id': 'tls_client_auth', 'value': 'on'}))
 
-    made = CloudflareClient(api_token=API_TOKEN, validate_certs=validate_certs, ca_path=ca_path, sleep=lambda _: None)
-    made.request('GET', TLS_CLIENT_AUTH)
+    CloudflareClient(api_token=API_TOKEN, validate_certs=validate_certs, ca_path=ca_path, sleep=lambda _: None).request(
+        'GET', TLS_CLIENT_AUTH)
 
-    assert made.session.verify == verify
+    assert cloudflare.calls[0].verify == verify
