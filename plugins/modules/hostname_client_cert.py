@@ -298,10 +298,11 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     certificate_from_api,
     certificate_view,
     certificates_path,
+    is_absence,
     list_certificates,
     read_certificate,
 )
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID, ZONE_CERTIFICATE_LIMIT
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import CERT_ID_PATTERN, UNKNOWN_CERT_ID, ZONE_CERTIFICATE_LIMIT
 
 # Cloudflare's own expiry notices start 30 days ahead.
 EXPIRY_WARNING_DAYS = 30
@@ -392,6 +393,10 @@ class HostnameClientCert(CloudflareModule):
             # Only in the list form: the single form's argument spec already refuses id with state=present.
             if self.params['state'] == 'present':
                 raise CertificateError('id is only for state=absent: give certificate (and private_key) to upload')
+            # It goes into the DELETE's path: nothing but an id may.
+            if not CERT_ID_PATTERN.match(item.cert_id):
+                raise CertificateError('id: %r is not a certificate id (32 hex characters or a UUID, as '
+                                       'aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id)
             return
         item.cert = load_certificate(item.pem)
         if self.params['state'] == 'absent':
@@ -546,7 +551,7 @@ class HostnameClientCert(CloudflareModule):
         try:
             self.client.request('DELETE', '%s/%s' % (self.collection_path, certificate_id))
         except CloudflareError as exc:
-            if exc.status == 404:  # deleted meanwhile (or by a retried DELETE): the goal is reached
+            if is_absence(exc):  # deleted meanwhile (or by a retried DELETE): the goal is reached
                 return True
             if exc.has_code(IN_USE):
                 if self.params['when_in_use'] == 'keep':

@@ -824,3 +824,43 @@ def test_min_days_valid_applies_to_every_listed_certificate(cloudflare, run_modu
     assert len(problems) == 2
     assert problems[0].startswith(too_soon(pki.rsa_leaf, 400, option='certificates[0].certificate'))
     assert problems[1].startswith(too_soon(pki.leaves['p384'], 400, option='certificates[1].certificate'))
+
+
+# --- "not found" means the certificate, never the zone ----------------------------------------------------------
+
+def test_removal_with_a_mistyped_zone_id_fails_instead_of_reporting_ok(cloudflare, run_module):
+    cloudflare.route('GET', CERTIFICATE, fail(404, (1001, 'Invalid zone identifier')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent'})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATE]
+    assert result.failed and 'Cloudflare error 1001: Invalid zone identifier' in result['msg'], 'never "already deleted"'
+
+
+def test_a_delete_answered_404_about_the_zone_fails(cloudflare, run_module, pki):
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf)))
+    cloudflare.route('DELETE', CERTIFICATE, fail(404, (1001, 'Invalid zone identifier')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent'})
+
+    assert result.failed and 'Cloudflare error 1001' in result['msg']
+
+
+@pytest.mark.parametrize('given', [CERT_ID + '/../../settings', '../' + CERT_ID, CERT_ID + '?x', ' ' + CERT_ID])
+def test_an_id_that_would_change_the_path_is_refused_before_any_call(cloudflare, run_module, given):
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': given, 'state': 'absent'})
+
+    assert cloudflare.calls == []
+    assert result.failed and result['msg'].startswith('id: %r is not a certificate id' % given)
+
+
+def test_cloudflares_only_leaf_refusal_is_reported_with_its_code(cloudflare, run_module, present):
+    """The local check refuses a CA first; should Cloudflare still refuse a leaf as a CA, its words reach the user."""
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, fail(400, (1412, 'Only leaf certificate is allowed.')))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert [call for call in cloudflare.sent if call.startswith('POST')] == ['POST ' + CERTIFICATES], 'a 400 is not sent again'
+    assert result.failed and 'Cloudflare error 1412: Only leaf certificate is allowed.' in result['msg'] and CF_RAY in result['msg']
+    result.assert_no_secret()
