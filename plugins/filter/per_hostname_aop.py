@@ -5,7 +5,7 @@
 
 """Filters the role aop.cloudflare.per_hostname_aop reshapes its module results with (documented in the .yml files)."""
 
-from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import association_config, summary
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import association_config, certificates_to_delete, summary
 
 
 class FilterModule(object):
@@ -13,5 +13,6 @@ class FilterModule(object):
     def filters(self):
         return {
             'per_hostname_aop_config': association_config,
+            'per_hostname_aop_released': certificates_to_delete,
             'per_hostname_aop_summary': summary,
         }

@@ -123,6 +123,13 @@ def signature_name(cert):
     return oid.dotted_string
 
 
+def parse_time(value):
+    """Cloudflare's timestamp (e.g. 2027-01-01T05:20:00Z, maybe with fractions of a second) as UTC; None if absent."""
+    if not value:
+        return None
+    return datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=UTC)
+
+
 def format_time(value):
     return value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 

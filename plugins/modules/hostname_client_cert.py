@@ -265,6 +265,24 @@ certificates:
       expires_on: "2027-01-01T05:20:00Z"
       uploaded_on: "2026-10-28T18:11:23.37411Z"
       fingerprint_sha256: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
+other_certificates:
+  description:
+    - The zone's other certificates, those the task does not name, with the same fields as RV(certificate) and their
+      C(subject). The role M(aop.cloudflare.per_hostname_aop_plan) plans for uses them to finish a rotation that an
+      earlier run left half done.
+  returned: when O(state=present)
+  type: list
+  elements: dict
+  sample:
+    - id: 7e2b4a1c-9d3f-4e5a-8b6c-1f2e3d4c5b6a
+      status: active
+      subject: CN=app.example.com
+      issuer: CN=Example Private CA
+      serial_number: "1234567890"
+      signature: SHA256WithRSA
+      expires_on: "2026-01-01T05:20:00Z"
+      uploaded_on: "2025-01-01T05:20:00.000000Z"
+      fingerprint_sha256: "0a:1b:2c:3d:4e:5f:60:71:82:93:a4:b5:c6:d7:e8:f9:0a:1b:2c:3d:4e:5f:60:71:82:93:a4:b5:c6:d7:e8:f9"
 kept:
   description:
     - Ids of the certificates left on the zone because hostnames still use them (O(when_in_use=keep)); empty when none was.
@@ -362,8 +380,8 @@ class HostnameClientCert(CloudflareModule):
     def apply(self):
         declared = self.declared()
         if self.params['state'] == 'present':
-            self.present(declared)
-            return self.result(declared)
+            others = self.present(declared)
+            return dict(self.result(declared), other_certificates=others)
         kept = self.absent(declared)
         return dict(self.result(declared), kept=kept)
 
@@ -471,6 +489,14 @@ class HostnameClientCert(CloudflareModule):
             item.changed = item.before is None
         for item in declared:
             item.after = item.returned = self.wait(item.after, ('active',))
+        named = set(item.before['id'] for item in declared if item.before is not None)
+        return [self.other_view(certificate) for certificate in on_zone if certificate['id'] not in named]
+
+    @staticmethod
+    def other_view(certificate):
+        view = certificate_view(certificate)
+        view['subject'] = load_certificate(certificate['pem']).subject.rfc4514_string() if certificate.get('pem') else None
+        return view
 
     def check_upload(self, item):
         """What Cloudflare would refuse of this certificate, once the zone's list is known."""

@@ -144,7 +144,7 @@ certificates:
 
 import datetime
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after, parse_time
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     certificate_view,
@@ -206,13 +206,6 @@ class HostnameClientCertInfo(CloudflareModule):
                          'aop.cloudflare.hostname_client_cert and aop.cloudflare.hostname_aop'
                          % (view['id'], used_by, 'expired' if view['days_left'] < 0 else 'expires', view['expires_on'],
                             view['days_left']))
-
-
-def parse_time(value):
-    """Cloudflare's timestamp (e.g. 2027-01-01T05:20:00Z, maybe with fractions of a second) as UTC; None if absent."""
-    if not value:
-        return None
-    return datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=UTC)
 
 
 def main():

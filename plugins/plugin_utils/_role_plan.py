@@ -17,6 +17,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     load_certificate,
     load_private_key,
     not_after,
+    parse_time,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERTIFICATE_HOSTNAME_LIMIT,
@@ -187,6 +188,8 @@ class _Planner(object):
             'index': index,
             'label': self.label(hostnames),
             'fingerprint_sha256': fingerprint_sha256(cert),
+            'subject': cert.subject.rfc4514_string(),
+            'issuer': cert.issuer.rfc4514_string(),
             'expires_on': format_time(not_after(cert)),
             'private_key_file': key_path,
             'hostnames': hostnames,
@@ -329,6 +332,27 @@ def association_config(plan, certificates):
     """Step 3's config: every hostname of every set with the id step 1 returned for its certificate (same order)."""
     return [{'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
             for item, certificate in zip(plan['sets'], certificates) for hostname in item['hostnames']]
+
+
+def certificates_to_delete(plan, certificates, associations):
+    """Ids of the certificates a rotation leaves behind, which the role may delete.
+
+    - Those the declared hostnames used before this run and no longer use (step 3's released_cert_ids).
+    - Those an earlier run left behind when it stopped between the move and the deletion: a certificate of the zone
+      that the role does not declare, with the subject and issuer of a declared one and an earlier expiry (an older
+      generation of it). No declared hostname uses it after step 3. Hostnames the role does not manage may: then
+      Cloudflare refuses the deletion (1433) and the role keeps it, with a warning.
+    A certificate already being deleted is left to finish.
+    """
+    declared = dict(((item['subject'], item['issuer']), parse_time(item['expires_on'])) for item in plan['sets'])
+    managed = set(certificate['id'] for certificate in certificates['certificates'])
+    ids = list(associations.get('released_cert_ids') or [])
+    for other in certificates.get('other_certificates') or []:
+        newer = declared.get((other.get('subject'), other.get('issuer')))
+        older = parse_time(other.get('expires_on'))
+        if newer is not None and older is not None and older < newer and other.get('status') != 'pending_deletion':
+            ids.append(other['id'])
+    return [cert_id for index, cert_id in enumerate(ids) if cert_id not in managed and cert_id not in ids[:index]]
 
 
 def summary(plan, certificates, associations, full=False):

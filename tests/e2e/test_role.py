@@ -7,12 +7,16 @@
 checked by their output and by the emulator's request log and state."""
 
 import datetime
+import subprocess
+import sys
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .conftest import MAKE_PKI
 
 HOSTNAMES = ['app.example.com', 'api.example.com', 'www.example.com']
 CERTIFICATES = '/zones/%s/origin_tls_client_auth/hostnames/certificates'
@@ -303,3 +307,37 @@ def test_a_server_auth_only_certificate_is_refused_before_any_call(emulator, pki
     assert run.rc != 0
     assert 'per_hostname_aop_certificate_file has an extendedKeyUsage without clientAuth (serverAuth)' in run.output, run
     assert emulator.requests() == []
+
+
+def test_a_rotation_interrupted_before_the_deletion_is_finished_by_the_next_run(emulator, pki, ansible, tmp_path):
+    """The next run deletes the older generation (same subject and issuer, earlier expiry) that the move released."""
+    assert ansible(role_play(role_vars(emulator, pki, cert='a'))).rc == 0
+    old_id = emulator.zone()['certificates'][0]['id']
+    renewed = tmp_path / 'renewed'  # the same client, issued again by a CA of the same name, valid longer
+    subprocess.run([sys.executable, str(MAKE_PKI), str(renewed), '--client', 'a', '--days', '400'], check=True, capture_output=True)
+    emulator.fault(method='DELETE', path=r'/hostnames/certificates/', kind='502', count=6)
+
+    interrupted = ansible(role_play(role_vars(emulator, renewed, cert='a')))
+    assert interrupted.rc != 0 and 'HTTP 502' in interrupted.output, interrupted
+    zone = emulator.zone()
+    new_id = [cert['id'] for cert in zone['certificates'] if cert['id'] != old_id][0]
+    assert set(a['cert_id'] for a in zone['associations']) == {new_id}, 'the move happened, the deletion did not'
+
+    emulator.control('/faults', 'DELETE')
+    emulator.clear_requests()
+    finished = ansible(role_play(role_vars(emulator, renewed, cert='a')))
+    assert finished.rc == 0 and finished.recap['localhost']['changed'] == 1, finished
+    assert emulator.writes() == [('DELETE', client_path(emulator, CERTIFICATES) + '/' + old_id)]
+    assert [cert['id'] for cert in emulator.zone()['certificates']] == [new_id]
+
+
+def test_a_certificate_of_another_subject_is_never_deleted_as_a_leftover(emulator, pki, ansible):
+    unrelated = emulator.api('POST', CERTIFICATES % emulator.zone_ids['example.com'],
+                             {'certificate': (pki / 'c.crt').read_text(), 'private_key': (pki / 'c.key').read_text()})
+    assert unrelated['success'], unrelated
+
+    run = ansible(role_play(role_vars(emulator, pki, cert='a')))
+
+    assert run.rc == 0, run
+    assert unrelated['result']['id'] in [cert['id'] for cert in emulator.zone()['certificates']]
+    assert [method for method, path in emulator.writes() if method == 'DELETE'] == []

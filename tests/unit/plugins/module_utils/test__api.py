@@ -513,8 +513,8 @@ def test_a_certificate_that_cannot_be_verified_is_not_retried_and_says_how_to_fi
 @pytest.mark.parametrize('validate_certs, ca_path, verify', [
     (True, None, '/etc/ssl/certs/ca-certificates.crt'), (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'),
     (False, '/etc/pki/private-ca.pem', False)])
-def test_tls_is_verified_against_the_given_ca_bundle_whatever_the_environment_says(cloudflare, monkeypatch, validate_certs,
-                                                                                     ca_path, verify):
+def test_tls_is_verified_against_the_given_ca_bundle_whatever_the_environment_says(
+        cloudflare, monkeypatch, validate_certs, ca_path, verify):
     # requests lets these override a session's own verify setting; they must not override the module's options.
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
     monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')

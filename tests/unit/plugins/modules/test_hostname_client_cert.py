@@ -864,3 +864,14 @@ def test_cloudflares_only_leaf_refusal_is_reported_with_its_code(cloudflare, run
     assert [call for call in cloudflare.sent if call.startswith('POST')] == ['POST ' + CERTIFICATES], 'a 400 is not sent again'
     assert result.failed and 'Cloudflare error 1412: Only leaf certificate is allowed.' in result['msg'] and CF_RAY in result['msg']
     result.assert_no_secret()
+
+
+def test_the_zones_other_certificates_are_returned_with_their_subject(cloudflare, run_module, pki, present):
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf), certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)]))
+
+    result = run_module(hostname_client_cert, present)
+
+    assert cloudflare.writes == []
+    assert [other['id'] for other in result['other_certificates']] == [OTHER_CERT_ID]
+    assert result['other_certificates'][0]['subject'] == pki.ec_leaf.cert.subject.rfc4514_string()
+    assert result['other_certificates'][0]['fingerprint_sha256'] == colons(pki.ec_leaf.fingerprint_sha256)

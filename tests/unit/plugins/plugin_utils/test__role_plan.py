@@ -17,6 +17,7 @@ from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
     PlanError,
     assign_zone,
     association_config,
+    certificates_to_delete,
     plan_zone,
     summary,
 )
@@ -69,6 +70,7 @@ def test_a_single_set_is_planned_without_any_secret(files, pki, tmp_path):
     assert plan['sets'] == [{
         'index': 0, 'label': 'certificate for app.example.com and 1 more',
         'fingerprint_sha256': ':'.join(pki.rsa_leaf.fingerprint_sha256[i:i + 2] for i in range(0, 64, 2)),
+        'subject': pki.rsa_leaf.cert.subject.rfc4514_string(), 'issuer': pki.rsa_leaf.issuer,
         'expires_on': pki.rsa_leaf.expires_on, 'private_key_file': str(tmp_path / 'rsa.key'),
         'hostnames': ['app.example.com', 'api.example.com']}]
     assert plan['certificates'] == [{'certificate': pki.rsa_leaf.cert_pem}]
@@ -318,3 +320,22 @@ def test_summary_is_one_line_per_certificate_then_only_what_changed(files, pki):
         'changed www.example.com: enabled with certificate %s, status active' % ('a' * 32)]
     assert len(summary(plan, certificates, associations, full=True)) == 3
     assert summary(plan, certificates, dict(associations, changed_hostnames=[]))[-1] == 'no hostname changed'
+
+
+# --- what a rotation leaves behind -----------------------------------------------------------------------------------
+
+def test_certificates_to_delete_are_those_released_and_older_generations_of_declared_ones(files, pki):
+    plan = plan_zone(single(), files, {})
+    declared = plan['sets'][0]
+    same = {'subject': declared['subject'], 'issuer': declared['issuer']}
+    certificates = {'certificates': [{'id': 'declared'}], 'other_certificates': [
+        dict(same, id='older', expires_on='2020-01-01T00:00:00Z', status='active'),
+        dict(same, id='newer', expires_on='2999-01-01T00:00:00Z', status='active'),
+        dict(same, id='going', expires_on='2020-01-01T00:00:00Z', status='pending_deletion'),
+        dict(same, id='other-issuer', issuer='CN=Someone else', expires_on='2020-01-01T00:00:00Z', status='active'),
+        {'id': 'other-subject', 'subject': 'CN=x', 'issuer': declared['issuer'], 'expires_on': '2020-01-01T00:00:00Z'},
+        dict(same, id='released', expires_on='2020-01-01T00:00:00Z', status='active'),
+    ]}
+    associations = {'released_cert_ids': ['released', 'declared']}
+
+    assert certificates_to_delete(plan, certificates, associations) == ['released', 'older']
