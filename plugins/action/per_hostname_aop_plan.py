@@ -14,7 +14,7 @@ from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import P
 
 VARIABLES = ('state', 'zone', 'zone_id', 'api_token', 'api_key', 'api_email', 'base_url', 'certificate', 'certificate_file',
              'private_key', 'private_key_file', 'hostnames', 'certificates', 'tls_client_auth', 'delete_released_certificates',
-             'min_days_valid')
+             'min_days_valid', 'allow_plain_http')
 
 
 class ActionModule(ActionBase):

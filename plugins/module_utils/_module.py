@@ -5,9 +5,6 @@
 
 """What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
 
-import ipaddress
-from urllib.parse import urlparse
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
@@ -23,6 +20,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     HOSTNAME_PATTERN,
     ZONE_ID_PATTERN,
+    endpoint_problem,
     normalize_hostname,
     normalize_zone,
 )
@@ -45,27 +43,6 @@ WAIT_POLL_MIN_SECONDS = 1.0
 WAIT_POLL_MAX_SECONDS = 10.0
 # Statuses Cloudflare will not move on from by itself.
 FAILED_STATUSES = frozenset(['deployment_timed_out', 'deletion_timed_out'])
-
-
-def endpoint_problem(base_url, allow_plain_http):
-    """Why base_url must not be used, or None. Plain HTTP would carry the credentials unencrypted, so it is for
-    loopback only unless the user says otherwise."""
-    parsed = urlparse(base_url or '')
-    if parsed.scheme not in ('https', 'http') or not parsed.hostname:
-        return 'base_url: %r is not an http(s) URL (e.g. %s)' % (base_url, DEFAULT_BASE_URL)
-    if parsed.scheme == 'http' and not allow_plain_http and not _is_loopback(parsed.hostname):
-        return ('base_url: %s is plain HTTP to another machine, which would send the API credentials unencrypted: use '
-                'https://, or set allow_plain_http=true for a network you trust' % base_url)
-    return None
-
-
-def _is_loopback(hostname):
-    if hostname == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(hostname).is_loopback
-    except ValueError:
-        return False
 
 
 class WaitError(Exception):

@@ -5,7 +5,9 @@
 
 """Rules on identifiers shared by the modules and the role's planner (private: not a public interface)."""
 
+import ipaddress
 import re
+from urllib.parse import urlparse
 
 # Cloudflare's limits: certificates per zone, hostnames per certificate.
 ZONE_CERTIFICATE_LIMIT = 10
@@ -28,3 +30,24 @@ def normalize_hostname(hostname):
 def normalize_zone(name):
     """A zone name as compared: lower case, no surrounding space, no trailing dot."""
     return (name or '').strip().lower().rstrip('.')
+
+
+def endpoint_problem(base_url, allow_plain_http, url_name='base_url', allow_name='allow_plain_http=true'):
+    """Why base_url must not be used, or None. Plain HTTP would carry the credentials unencrypted, so it is for
+    loopback only unless the user says otherwise. The names are those the caller's user knows (option or variable)."""
+    parsed = urlparse(base_url or '')
+    if parsed.scheme not in ('https', 'http') or not parsed.hostname:
+        return '%s: %r is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)' % (url_name, base_url)
+    if parsed.scheme == 'http' and not allow_plain_http and not _is_loopback(parsed.hostname):
+        return ('%s: %s is plain HTTP to another machine, which would send the API credentials unencrypted: use '
+                'https://, or set %s for a network you trust' % (url_name, base_url, allow_name))
+    return None
+
+
+def _is_loopback(hostname):
+    if hostname == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False

@@ -63,6 +63,9 @@ options:
   base_url:
     description: As C(per_hostname_aop_base_url).
     type: str
+  allow_plain_http:
+    description: As C(per_hostname_aop_allow_plain_http).
+    type: bool
   certificate:
     description: As C(per_hostname_aop_certificate).
     type: str

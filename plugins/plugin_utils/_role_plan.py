@@ -20,6 +20,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     parse_time,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    endpoint_problem,
     CERTIFICATE_HOSTNAME_LIMIT,
     HOSTNAME_PATTERN,
     ZONE_CERTIFICATE_LIMIT,
@@ -129,9 +130,11 @@ class _Planner(object):
 
     def base_url(self):
         url = self.var('base_url') or self.environ.get('CLOUDFLARE_BASE_URL')
-        if _given(url) and not re.match(r'^https?://[^/\s]+', str(url)):
+        if _given(url):
             variable = 'per_hostname_aop_base_url' if _given(self.var('base_url')) else 'CLOUDFLARE_BASE_URL'
-            self.problem('%s: %r is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)' % (variable, url))
+            problem = endpoint_problem(str(url), bool(self.var('allow_plain_http')), variable, 'per_hostname_aop_allow_plain_http: true')
+            if problem:
+                self.problem(problem)
         return str(url).rstrip('/') if _given(url) else None
 
     def min_days_valid(self):

@@ -7,7 +7,7 @@
 
 import pytest
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import endpoint_problem
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import endpoint_problem
 from ansible_collections.aop.cloudflare.plugins.modules import zone_tls_client_auth
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,

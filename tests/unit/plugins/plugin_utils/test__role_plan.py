@@ -115,6 +115,9 @@ def test_credentials_may_come_from_the_environment(files):
     ({'api_token': None}, 'no Cloudflare credentials: set per_hostname_aop_api_token'),
     ({'api_token': None, 'api_key': 'k'}, 'per_hostname_aop_api_key needs per_hostname_aop_api_email'),
     ({'base_url': 'api.cloudflare.com/client/v4'}, "per_hostname_aop_base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
+    ({'base_url': 'http://api.example.net/client/v4'},
+     'plain HTTP to another machine, which would send the API credentials unencrypted: use https://, or set '
+     'per_hostname_aop_allow_plain_http: true'),
     ({'certificate_file': None}, 'neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file'),
     ({'private_key_file': None}, 'neither per_hostname_aop_private_key (PEM text) nor per_hostname_aop_private_key_file'),
     ({'certificate': 'x'}, 'give per_hostname_aop_certificate or per_hostname_aop_certificate_file, not both'),
@@ -339,3 +342,8 @@ def test_certificates_to_delete_are_those_released_and_older_generations_of_decl
     associations = {'released_cert_ids': ['released', 'declared']}
 
     assert certificates_to_delete(plan, certificates, associations) == ['released', 'older']
+
+
+def test_plain_http_to_loopback_or_when_allowed_is_planned(files):
+    plan_zone(single(base_url='http://127.0.0.1:8080/client/v4'), files, {})
+    plan_zone(single(base_url='http://proxy.internal/client/v4', allow_plain_http=True), files, {})
