@@ -102,9 +102,16 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Enable per-hostname AOP for two hostnames with one certificate
+# The token comes from CLOUDFLARE_API_TOKEN (or set api_token); pki/ lies beside the playbook.
+- name: Upload the client certificate (or adopt it), for its id
+  aop.cloudflare.hostname_client_cert:
+    zone: example.com
+    certificate: "{{ lookup('ansible.builtin.file', 'pki/app-client.crt') }}"
+    private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
+  register: client_cert
+
+- name: Enable per-hostname AOP for two hostnames with that certificate
   aop.cloudflare.hostname_aop:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     hostnames:
       - app.example.com
@@ -113,13 +120,12 @@ EXAMPLES = r'''
 
 - name: Mixed set in one call
   aop.cloudflare.hostname_aop:
-    api_token: "{{ cloudflare_api_token }}"
-    zone: example.com
+    zone_id: "{{ client_cert.zone_id }}"
     config:
-      - hostname: app.example.com
-        cert_id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+      - hostname: www.example.com
+        cert_id: "{{ client_cert.certificate.id }}"
       - hostname: legacy.example.com
-        cert_id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+        cert_id: "{{ client_cert.certificate.id }}"
         state: disabled
       - hostname: old.example.com
         state: absent

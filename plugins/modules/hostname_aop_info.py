@@ -48,9 +48,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The token comes from CLOUDFLARE_API_TOKEN (or set api_token).
 - name: Read the origin pulls of two hostnames
   aop.cloudflare.hostname_aop_info:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     hostnames: [app.example.com, api.example.com]
   register: origin_pulls

@@ -141,9 +141,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The token comes from CLOUDFLARE_API_TOKEN (or set api_token); pki/ lies beside the playbook.
 - name: Upload the client certificate of app.example.com (or adopt it if it is already there)
   aop.cloudflare.hostname_client_cert:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     certificate: "{{ lookup('ansible.builtin.file', 'pki/app-client.crt') }}"
     private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
@@ -151,47 +151,43 @@ EXAMPLES = r'''
 
 - name: Use its id in step 3 (in check mode too, where the id of a new upload is a placeholder)
   aop.cloudflare.hostname_aop:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     hostnames: [app.example.com]
     cert_id: "{{ client_cert.certificate.id }}"
 
 - name: Upload two certificates in one run; Cloudflare deploys them side by side
   aop.cloudflare.hostname_client_cert:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     # Refuse a certificate that expires within 30 days, the zone's copy included.
     min_days_valid: 30
     certificates:
-      - certificate: "{{ lookup('ansible.builtin.file', 'pki/app-client.crt') }}"
-        private_key: "{{ lookup('ansible.builtin.file', 'pki/app-client.key') }}"
+      - certificate: "{{ lookup('ansible.builtin.file', 'pki/shop-client.crt') }}"
+        private_key: "{{ lookup('ansible.builtin.file', 'pki/shop-client.key') }}"
       - certificate: "{{ lookup('ansible.builtin.file', 'pki/api-client.crt') }}"
         private_key: "{{ lookup('ansible.builtin.file', 'pki/api-client.key') }}"
   register: client_certs
 
 - name: Associate each hostname with its certificate
   aop.cloudflare.hostname_aop:
-    api_token: "{{ cloudflare_api_token }}"
-    zone: example.com
+    zone_id: "{{ client_certs.zone_id }}"
     config:
-      - hostname: app.example.com
+      - hostname: shop.example.com
         cert_id: "{{ client_certs.certificates[0].id }}"
       - hostname: api.example.com
         cert_id: "{{ client_certs.certificates[1].id }}"
+  register: associations
 
-- name: Delete a certificate no hostname uses any more
+- name: Delete the certificates those hostnames used before (after a rotation; none on a fresh zone)
   aop.cloudflare.hostname_client_cert:
-    api_token: "{{ cloudflare_api_token }}"
-    zone_id: 023e105f4ecef8ad9ca31a8372d0c353
-    id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
+    zone_id: "{{ client_certs.zone_id }}"
+    id: "{{ item }}"
     state: absent
+  loop: "{{ associations.released_cert_ids }}"
 
-- name: Delete old certificates, keeping those that hostnames elsewhere still use
+- name: Delete a retired certificate, keeping it if hostnames elsewhere still use it
   aop.cloudflare.hostname_client_cert:
-    api_token: "{{ cloudflare_api_token }}"
-    zone_id: 023e105f4ecef8ad9ca31a8372d0c353
+    zone_id: "{{ client_certs.zone_id }}"
     certificates:
-      - id: 2458ce5a-0c35-4c7f-82c7-8e9487d3ff60
       - certificate: "{{ lookup('ansible.builtin.file', 'pki/old-client.crt') }}"
     state: absent
     when_in_use: keep

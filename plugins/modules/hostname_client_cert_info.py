@@ -60,9 +60,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The token comes from CLOUDFLARE_API_TOKEN (or set api_token).
 - name: Every certificate of the zone and which of our hostnames use it
   aop.cloudflare.hostname_client_cert_info:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     hostnames: [app.example.com, api.example.com]
     expiry_warning_days: 30

@@ -44,9 +44,9 @@ seealso:
 '''
 
 EXAMPLES = r'''
+# The token comes from CLOUDFLARE_API_TOKEN (or set api_token).
 - name: Turn tls_client_auth on
   aop.cloudflare.zone_tls_client_auth:
-    api_token: "{{ cloudflare_api_token }}"
     zone: example.com
     enabled: true
 '''
