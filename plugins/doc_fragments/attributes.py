@@ -23,3 +23,16 @@ attributes:
     membership:
       - aop.cloudflare.all
 '''
+
+    # Modules that only read: check mode returns what a real run returns, there is no diff, nothing changes.
+    INFO_MODULE = r'''
+attributes:
+  check_mode:
+    support: full
+    details: Reads the same way in check mode and returns the same result.
+  diff_mode:
+    support: none
+    details: Nothing changes, so there is nothing to show.
+  idempotent:
+    support: full
+'''

@@ -20,15 +20,7 @@ author:
 extends_documentation_fragment:
   - aop.cloudflare.connection
   - aop.cloudflare.attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads the same way in check mode and returns the same result.
-  diff_mode:
-    support: none
-    details: Nothing changes, so there is nothing to show.
-  idempotent:
-    support: full
+  - aop.cloudflare.attributes.info_module
 options:
   hostnames:
     description:
