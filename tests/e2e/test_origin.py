@@ -121,8 +121,8 @@ def nginx_binary():
     found = shutil.which('nginx') or shutil.which('nginx', path='/usr/sbin:/sbin')
     if not found:
         if os.environ.get('CI') == 'true':
-            pytest.fail('nginx is required in CI: scripts/run-integration.sh installs it (as root, with apt-get)')
-        pytest.skip('nginx is not installed: apt-get install --no-install-recommends nginx (scripts/run-integration.sh does it as root)')
+            pytest.fail('nginx is required in CI: scripts/test.sh installs it (as root, with apt-get)')
+        pytest.skip('nginx is not installed: apt-get install --no-install-recommends nginx (scripts/test.sh does it as root)')
     return found
 
 

