@@ -72,7 +72,7 @@ def load_private_key(pem, option='private_key'):
 def _is_encrypted_key(pem):
     """True for a passphrase-protected PEM key: PKCS#8 or the traditional form (found by its headers alone)."""
     text = _to_bytes(pem)
-    return b'-----BEGIN ENCRYPTED PRIVATE KEY-----' in text or b'Proc-Type: 4,ENCRYPTED' in text
+    return b'ENCRYPTED PRIVATE KEY-----' in text or b'Proc-Type: 4,ENCRYPTED' in text
 
 
 def _to_bytes(value):
