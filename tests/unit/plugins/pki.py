@@ -145,14 +145,21 @@ def pki():
     )
 
 
-def key_fragments(pem):
-    """The base64 lines of a PEM block: if any of them shows up in an output, (part of) the secret leaked."""
+# Shorter lines (the last of a block can be a few characters) occur by chance in any base64 text: they prove nothing.
+MEANINGFUL_LINE = 32
+
+
+def _body_lines(pem):
     return [line for line in pem.splitlines() if line and not line.startswith('-----')]
+
+
+def key_fragments(pem):
+    """The base64 lines of a PEM block long enough to be its own: if one shows up in an output, the secret leaked."""
+    return [line for line in _body_lines(pem) if len(line) >= MEANINGFUL_LINE]
 
 
 def rewrapped(pem):
     """The same certificate as Cloudflare may return it: other line length and CRLF line ends."""
-    lines = key_fragments(pem)
-    body = ''.join(lines)
+    body = ''.join(_body_lines(pem))
     chunks = [body[index:index + 76] for index in range(0, len(body), 76)]
     return '\r\n'.join(['-----BEGIN CERTIFICATE-----'] + chunks + ['-----END CERTIFICATE-----']) + '\r\n'
