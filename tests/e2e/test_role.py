@@ -52,7 +52,8 @@ def secrets_of(pki, emulator):
     lines = []
     for name in ('a', 'b'):
         key = (pki / (name + '.key')).read_text().splitlines()
-        lines += [line[:KEY_LINE_LENGTH] for line in key[1:-1]]
+        # Lines shorter than that (a block's last one) occur by chance in any base64 text: they prove nothing.
+        lines += [line[:KEY_LINE_LENGTH] for line in key[1:-1] if len(line) >= KEY_LINE_LENGTH]
     return [emulator.api_token] + lines
 
 
