@@ -4,19 +4,22 @@
 
 import pytest
 
-from .helpers import ZONE, Api, CertificateAuthority, Control, SchemaChecker, new_emulator, token_headers
+from .helpers import ZONE, Api, Control, SchemaChecker, new_emulator, token_headers
+
+# helpers put the repository on sys.path
+from tests.pki import CertificateAuthority  # pylint: disable=wrong-import-order,import-error
 
 
 @pytest.fixture(scope="session")
 def rsa_ca():
     """RSA 2048 CA; its leaves carry SHA256WithRSA signatures."""
-    return CertificateAuthority.create("rsa", "Emulator Test RSA CA")
+    return CertificateAuthority.create("Emulator Test RSA CA", "rsa")
 
 
 @pytest.fixture(scope="session")
 def ec_ca():
     """ECDSA P-256 CA; its leaves carry ECDSAWithSHA256 signatures."""
-    return CertificateAuthority.create("ec", "Emulator Test EC CA")
+    return CertificateAuthority.create("Emulator Test EC CA", "ec")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,7 @@
-"""Helpers of the emulator conformance tests, all in one place: test certificates, API clients, paths, and the
-OpenAPI schema checker that validates every API response the tests receive (fixtures are in conftest.py)."""
+"""Helpers of the emulator conformance tests, all in one place: API clients, paths, and the OpenAPI schema checker
+that validates every API response the tests receive (fixtures are in conftest.py; certificates from tests/pki.py)."""
 
 import copy
-import datetime
 import json
 import re
 import sys
@@ -11,10 +10,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
@@ -22,6 +17,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The emulator and the certificate generator are imported as tests.*.
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
@@ -38,77 +34,6 @@ FAILURE_COMPONENT = "tls-certificates-and-hostnames_api-response-common-failure"
 IDENTIFIER_COMPONENTS = ("tls-certificates-and-hostnames_identifier", "DCY5613T_identifier")
 ZONE = "example.com"
 OTHER_ZONE = "example.net"
-
-
-# ----- certificates ---------------------------------------------------------------------------------------------
-
-
-def new_key(kind):
-    """RSA 2048 or ECDSA P-256 private key."""
-    if kind == "rsa":
-        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return ec.generate_private_key(ec.SECP256R1())
-
-
-def key_pem(key):
-    """Unencrypted PKCS#8 PEM."""
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-
-
-def cert_pem(certificate):
-    """PEM text of a certificate."""
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def build_certificate(subject_cn, public_key, issuer_name, signing_key, is_ca):
-    """An X.509 v3 certificate valid for a year, CA or leaf."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder()
-               .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
-               .issuer_name(issuer_name or x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject_cn)]))
-               .public_key(public_key)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5))
-               .not_valid_after(now + datetime.timedelta(days=365))
-               .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-@dataclass
-class CertificateAuthority:
-    """A test CA (self-signed) that issues leaves."""
-
-    certificate: x509.Certificate
-    key: object
-
-    @classmethod
-    def create(cls, kind="rsa", name="Emulator Test CA"):
-        """A new self-signed CA."""
-        key = new_key(kind)
-        return cls(build_certificate(name, key.public_key(), None, key, is_ca=True), key)
-
-    def issue(self, common_name="app.example.com", kind="ec"):
-        """A leaf signed by this CA, as an upload body."""
-        key = new_key(kind)
-        leaf = build_certificate(common_name, key.public_key(), self.certificate.subject, self.key, is_ca=False)
-        return Upload(cert_pem(leaf), key_pem(key), leaf)
-
-    def as_upload(self):
-        """The CA itself as an upload (Cloudflare refuses it: no leaf)."""
-        return Upload(cert_pem(self.certificate), key_pem(self.key), self.certificate)
-
-
-@dataclass
-class Upload:
-    """A certificate + private key pair, ready to POST."""
-
-    certificate: str
-    private_key: str
-    x509: x509.Certificate
-
-    def body(self):
-        """The POST body."""
-        return {"certificate": self.certificate, "private_key": self.private_key}
 
 
 # ----- schema checker -------------------------------------------------------------------------------------------

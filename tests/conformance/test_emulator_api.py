@@ -119,12 +119,12 @@ def test_upload_reports_certificate_fields(api, zone_id, rsa_ca):
     result = upload(api, zone_id, leaf)
     assert uuid.UUID(result["id"])
     assert result["status"] == "active"
-    assert result["issuer"] == rsa_ca.certificate.subject.rfc4514_string()
-    assert result["serial_number"] == str(leaf.x509.serial_number)
+    assert result["issuer"] == rsa_ca.cert.subject.rfc4514_string()
+    assert result["serial_number"] == str(leaf.cert.serial_number)
     assert result["signature"] == "SHA256WithRSA"
-    assert result["expires_on"] == leaf.x509.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert result["expires_on"] == leaf.cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert result["uploaded_on"].endswith("Z")
-    assert x509.load_pem_x509_certificate(result["certificate"].encode()) == leaf.x509
+    assert x509.load_pem_x509_certificate(result["certificate"].encode()) == leaf.cert
     assert "private_key" not in result
     assert api.ok("GET", certificates_path(zone_id, result["id"])) == result
     assert api.ok("GET", certificates_path(zone_id)) == [result]
@@ -161,7 +161,7 @@ def test_delete_with_zero_activation_is_immediate(api, zone_id, ec_ca):
 def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_id, ec_ca):
     leaf = ec_ca.issue()
     cert_id = upload(api, zone_id, leaf)["id"]
-    reformatted = {"certificate": "\n  " + leaf.certificate.replace("\n", "\r\n") + "\n\n", "private_key": leaf.private_key}
+    reformatted = {"certificate": "\n  " + leaf.cert_pem.replace("\n", "\r\n") + "\n\n", "private_key": leaf.key_pem}
     message = api.error("POST", certificates_path(zone_id), 400, 1406, json=reformatted)
     assert message == "This certificate already exists for this zone."
     control.config(activation_seconds=3600)
@@ -188,19 +188,19 @@ def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):
 
 
 def test_ca_certificate_refused(api, zone_id, ec_ca):
-    assert api.error("POST", certificates_path(zone_id), 400, 1412, json=ec_ca.as_upload().body()) == "Only leaf certificate is allowed."
+    assert api.error("POST", certificates_path(zone_id), 400, 1412, json=ec_ca.pair.body()) == "Only leaf certificate is allowed."
 
 
 def test_bundle_leaf_first_is_accepted(api, zone_id, ec_ca):
     leaf = ec_ca.issue()
-    bundle = {"certificate": ec_ca.as_upload().certificate + leaf.certificate, "private_key": leaf.private_key}
-    result = upload(api, zone_id, type(leaf)(bundle["certificate"], bundle["private_key"], leaf.x509))
-    assert x509.load_pem_x509_certificates(result["certificate"].encode())[0] == leaf.x509
+    bundle = {"certificate": ec_ca.pair.cert_pem + leaf.cert_pem, "private_key": leaf.key_pem}
+    result = api.ok("POST", certificates_path(zone_id), json=bundle)
+    assert x509.load_pem_x509_certificates(result["certificate"].encode())[0] == leaf.cert
 
 
 def test_mismatched_key_refused(api, zone_id, ec_ca, rsa_ca):
     leaf, other = ec_ca.issue(), rsa_ca.issue(kind="rsa")
-    body = {"certificate": leaf.certificate, "private_key": other.private_key}
+    body = {"certificate": leaf.cert_pem, "private_key": other.key_pem}
     assert api.error("POST", certificates_path(zone_id), 400, 1402, json=body) == "The private key does not match the certificate."
 
 
@@ -226,7 +226,7 @@ def test_bad_upload_bodies_answer_400(api, zone_id, body, code):
 
 def test_bad_private_key_answers_400(api, zone_id, ec_ca):
     leaf = ec_ca.issue()
-    api.error("POST", certificates_path(zone_id), 400, 1402, json={"certificate": leaf.certificate, "private_key": "garbage"})
+    api.error("POST", certificates_path(zone_id), 400, 1402, json={"certificate": leaf.cert_pem, "private_key": "garbage"})
 
 
 def test_malformed_certificate_id(api, zone_id):

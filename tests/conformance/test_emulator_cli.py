@@ -85,7 +85,7 @@ def test_state_survives_restart_and_holds_no_private_key(start_process, schema_c
     assert first.stop() == 0
 
     saved = state_file.read_text(encoding="utf-8")
-    assert "PRIVATE KEY" not in saved and leaf.private_key.splitlines()[1] not in saved
+    assert "PRIVATE KEY" not in saved and leaf.key_pem.splitlines()[1] not in saved
 
     second = start_process("--state", str(state_file), "--activation-seconds", "0")
     assert second.info["zones"] == first.info["zones"]

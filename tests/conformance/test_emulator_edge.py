@@ -4,8 +4,6 @@ answers, which origins it refuses, and that the private key it needs stays in me
 # pylint: disable=missing-function-docstring  # test names say what they check
 # pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
 
-import datetime
-import hashlib
 import json
 import socket
 import ssl
@@ -16,31 +14,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.x509.oid import NameOID
 
-from .helpers import (OTHER_ZONE, ZONE, Api, CertificateAuthority, association, cert_pem, certificates_path, hostnames_path,
-                      key_pem, new_emulator, new_key, setting_path, token_headers)
+from .helpers import OTHER_ZONE, ZONE, Api, association, certificates_path, hostnames_path, new_emulator, setting_path, token_headers
+
+# helpers put the repository on sys.path
+from tests import pki  # pylint: disable=wrong-import-order,import-error
 
 BIG_BODY = "x" * 5000
 
 
-def colon_fingerprint(der):
-    return ":".join(f"{byte:02x}" for byte in hashlib.sha256(der).digest())
-
-
 def server_certificate(ca, names):
-    """A serverAuth leaf for the origin, with the names as DNS SANs."""
-    key = new_key("ec")
-    now = datetime.datetime.now(datetime.timezone.utc)
-    certificate = (x509.CertificateBuilder()
-                   .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-                   .issuer_name(ca.certificate.subject).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number())
-                   .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(name) for name in names]), critical=False)
-                   .sign(ca.key, hashes.SHA256()))
-    return cert_pem(certificate) + key_pem(key)
+    """A serverAuth leaf for the origin, with the names as DNS SANs: its PEM and its key's, one after the other."""
+    leaf = ca.issue(names[0], extensions=[pki.SERVER_AUTH], sans=names, days=1)
+    return leaf.cert_pem + leaf.key_pem
 
 
 class OriginHandler(BaseHTTPRequestHandler):
@@ -49,7 +35,7 @@ class OriginHandler(BaseHTTPRequestHandler):
     def do_GET(self):  # pylint: disable=invalid-name
         client = self.connection.getpeercert(binary_form=True)
         self.server.seen.append({"sni": getattr(self.connection, "sni", None), "host": self.headers["Host"], "path": self.path,
-                                 "client": colon_fingerprint(client) if client else None})
+                                 "client": pki.fingerprint(x509.load_der_x509_certificate(client), ":") if client else None})
         body = (BIG_BODY if self.path == "/big" else "hello from the origin\n").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -68,14 +54,14 @@ def remember_sni(ssl_socket, server_name, context):
 @pytest.fixture(scope="module")
 def origin_ca():
     """The throwaway CA of the origin's server certificate."""
-    return CertificateAuthority.create("ec", "Origin Server CA")
+    return pki.CertificateAuthority.create("Origin Server CA", "ec")
 
 
 @pytest.fixture
 def origin(tmp_path, origin_ca, ec_ca):
     """A TLS origin on 127.0.0.1 that asks for a client certificate issued by ec_ca (optional, to record its absence)."""
     (tmp_path / "server.pem").write_text(server_certificate(origin_ca, ["*.example.com", "example.com"]))
-    (tmp_path / "client-ca.pem").write_text(cert_pem(ec_ca.certificate))
+    (tmp_path / "client-ca.pem").write_text(ec_ca.pair.cert_pem)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(tmp_path / "server.pem")
     context.load_verify_locations(tmp_path / "client-ca.pem")
@@ -96,7 +82,7 @@ def origin(tmp_path, origin_ca, ec_ca):
 @pytest.fixture
 def origin_ca_file(tmp_path, origin_ca):
     path = tmp_path / "origin-ca.pem"
-    path.write_text(cert_pem(origin_ca.certificate))
+    path.write_text(origin_ca.pair.cert_pem)
     return str(path)
 
 
@@ -123,7 +109,7 @@ def test_an_enabled_active_association_presents_its_certificate(emulator, api, z
 
     result = pulled(emulator, hostname="App.Example.com", origin=origin.url, path="/health?x=1")
 
-    fingerprint = colon_fingerprint(upload.x509.public_bytes(serialization.Encoding.DER))
+    fingerprint = pki.fingerprint(upload.cert, ":")
     assert result == {"hostname": "app.example.com", "presented": {"cert_id": cert_id, "fingerprint_sha256": fingerprint},
                       "status": 200, "body": "hello from the origin\n", "error": None}
     assert origin.seen == [{"sni": "app.example.com", "host": "app.example.com", "path": "/health?x=1", "client": fingerprint}]
@@ -161,7 +147,7 @@ def test_a_rotation_moves_the_presented_certificate(emulator, api, zone_id, ec_c
 def test_ca_file_verifies_the_origin_certificate_and_name(emulator, origin, origin_ca_file, tmp_path, ec_ca):
     assert pulled(emulator, hostname="app.example.com", origin=origin.url, ca_file=origin_ca_file)["status"] == 200
     wrong_ca = tmp_path / "wrong-ca.pem"
-    wrong_ca.write_text(cert_pem(ec_ca.certificate))
+    wrong_ca.write_text(ec_ca.pair.cert_pem)
     untrusted = pulled(emulator, hostname="app.example.com", origin=origin.url, ca_file=str(wrong_ca))
     assert untrusted["status"] is None and "CERTIFICATE_VERIFY_FAILED" in untrusted["error"]
     other_name = pulled(emulator, hostname="app.example.net", origin=origin.url, ca_file=origin_ca_file)
@@ -223,7 +209,7 @@ def test_the_key_is_kept_in_memory_only(tmp_path, monkeypatch, schema_checker, e
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the edge writes the key for load_cert_chain
     state_file = tmp_path / "state.json"
     upload = ec_ca.issue()
-    key_line = upload.private_key.splitlines()[1]
+    key_line = upload.key_pem.splitlines()[1]
     with new_emulator(state_file=str(state_file)) as emulator:
         api = Api(emulator.base_url, token_headers(emulator.credentials.api_token), schema_checker)
         associate(api, emulator.zone_ids[ZONE], "app.example.com", upload)

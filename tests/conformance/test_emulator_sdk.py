@@ -41,11 +41,11 @@ def test_certificates_with_the_sdk(client, emulator, rsa_ca):
     [zone] = list(client.zones.list(name=ZONE))
     assert (zone.id, zone.name) == (emulator.zone_ids[ZONE], ZONE)
     certificates = client.origin_tls_client_auth.hostname_certificates
-    created = certificates.create(zone_id=zone.id, certificate=leaf.certificate, private_key=leaf.private_key)
-    assert (created.status, created.signature, created.serial_number) == ("active", "SHA256WithRSA", str(leaf.x509.serial_number))
-    assert created.expires_on == leaf.x509.not_valid_after_utc.replace(microsecond=0)
+    created = certificates.create(zone_id=zone.id, certificate=leaf.cert_pem, private_key=leaf.key_pem)
+    assert (created.status, created.signature, created.serial_number) == ("active", "SHA256WithRSA", str(leaf.cert.serial_number))
+    assert created.expires_on == leaf.cert.not_valid_after_utc.replace(microsecond=0)
     assert [cert.id for cert in certificates.list(zone_id=zone.id)] == [created.id]
-    assert certificates.get(created.id, zone_id=zone.id).issuer == rsa_ca.certificate.subject.rfc4514_string()
+    assert certificates.get(created.id, zone_id=zone.id).issuer == rsa_ca.cert.subject.rfc4514_string()
     deleted = certificates.delete(created.id, zone_id=zone.id)
     assert (deleted.id, deleted.status) == (created.id, "deleted")
     with pytest.raises(cloudflare.NotFoundError):
@@ -56,8 +56,8 @@ def test_certificates_with_the_sdk(client, emulator, rsa_ca):
 def test_setting_and_hostnames_with_the_sdk(client, emulator, ec_ca):
     zone_id = emulator.zone_ids[ZONE]
     leaf = ec_ca.issue()
-    cert_id = client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.certificate,
-                                                                         private_key=leaf.private_key).id
+    cert_id = client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem,
+                                                                         private_key=leaf.key_pem).id
     edited = client.zones.settings.edit("tls_client_auth", zone_id=zone_id, value="on")
     assert (edited.id, edited.value) == ("tls_client_auth", "on")
     got = client.zones.settings.get("tls_client_auth", zone_id=zone_id)
@@ -82,9 +82,9 @@ def test_setting_and_hostnames_with_the_sdk(client, emulator, ec_ca):
 def test_sdk_sees_cloudflare_errors(client, emulator, ec_ca):
     zone_id = emulator.zone_ids[ZONE]
     leaf = ec_ca.issue()
-    client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.certificate, private_key=leaf.private_key)
+    client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem, private_key=leaf.key_pem)
     with pytest.raises(cloudflare.BadRequestError) as duplicate:
-        client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.certificate, private_key=leaf.private_key)
+        client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem, private_key=leaf.key_pem)
     assert duplicate.value.body["errors"][0]["code"] == 1406
     with pytest.raises(cloudflare.NotFoundError) as missing:
         client.origin_tls_client_auth.hostnames.get("never.example.com", zone_id=zone_id)

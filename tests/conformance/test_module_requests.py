@@ -132,7 +132,7 @@ def recorded(tmp_path_factory, ec_ca):
             credentials = emulator.credentials
             extra_vars.write_text(json.dumps({'proxy_url': proxy.url + API_PREFIX,
                                               'api_key': credentials.api_key, 'api_email': credentials.api_email,
-                                              'certificate': leaf.certificate, 'private_key': leaf.private_key}))
+                                              'certificate': leaf.cert_pem, 'private_key': leaf.key_pem}))
             env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'), ANSIBLE_LOCALHOST_WARNING='false',
                        ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_NOCOLOR='1')
             run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(playbook),

@@ -19,6 +19,9 @@ import pytest
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The certificate generator is imported as tests.pki.
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
 EMULATOR = REPO_ROOT / 'tests' / 'emulator' / 'server.py'
 MAKE_PKI = REPO_ROOT / 'scripts' / 'make_demo_pki.py'
 ZONES = ('example.com', 'example.net')

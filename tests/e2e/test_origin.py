@@ -6,8 +6,6 @@
 """Both halves of mTLS together: after the role, the emulator's edge pulls from a real nginx that runs the README's
 own server block ("Configure your origin") and refuses every pull without a certificate of the test CA."""
 
-import datetime
-import hashlib
 import json
 import os
 import re
@@ -22,9 +20,8 @@ import urllib.request
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.pki import SERVER_AUTH, CertificateAuthority, Pair, fingerprint  # the repository is on sys.path (conftest)
 
 from .conftest import REPO_ROOT
 from .test_role import ASSOCIATIONS, CERTIFICATES, HOSTNAMES, role_play, role_vars
@@ -65,55 +62,16 @@ def origin_config(directory, port, client_ca):
             'http {\n%s    access_log off;\n%s}\n') % (directory / 'nginx.pid', directory / 'error.log', temp_paths, block)
 
 
-def new_certificate(subject, issuer, public_key, signing_key, extensions):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1)))
-    for extension, critical in extensions:
-        builder = builder.add_extension(extension, critical=critical)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def pem(certificate):
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def key_pem(key):
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
-
-
-def leaf(issuer_certificate, issuer_key, common_name, usages, sans=()):
-    """(certificate, key): an EC leaf with these extended key usages, and these DNS names if any."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    extensions = [(x509.BasicConstraints(ca=False, path_length=None), True), (x509.ExtendedKeyUsage(usages), False)]
-    if sans:
-        extensions.append((x509.SubjectAlternativeName([x509.DNSName(san) for san in sans]), False))
-    return new_certificate(name(common_name), issuer_certificate.subject, key.public_key(), issuer_key, extensions), key
-
-
 def server_pki(directory):
     """A throwaway CA and the origin's serverAuth certificate for the test zone; returns the CA's file."""
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = new_certificate(name('Origin server test CA'), name('Origin server test CA'), ca_key.public_key(), ca_key,
-                         [(x509.BasicConstraints(ca=True, path_length=0), True)])
-    certificate, key = leaf(ca, ca_key, 'origin.example.com', [ExtendedKeyUsageOID.SERVER_AUTH], ('example.com', '*.example.com'))
-    (directory / 'origin.crt').write_text(pem(certificate))
-    (directory / 'origin.key').write_text(key_pem(key))
-    (directory / 'origin-ca.crt').write_text(pem(ca))
+    ca = CertificateAuthority.create('Origin server test CA', 'ec', days=1)
+    ca.issue('origin.example.com', extensions=[SERVER_AUTH], sans=('example.com', '*.example.com'), days=1).write(directory, 'origin')
+    ca.pair.write(directory, 'origin-ca')
     return directory / 'origin-ca.crt'
 
 
 def load_pem(path):
     return x509.load_pem_x509_certificate(path.read_bytes())
-
-
-def fingerprint(certificate):
-    return ':'.join('%02x' % byte for byte in hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest())
 
 
 def nginx_binary():
@@ -231,7 +189,7 @@ def subject(path):
 def assert_accepted(edge, hostname, certificate_path):
     result, path = edge.pull(hostname)
     assert (result['status'], result['body'], result['error']) == (200, ORIGIN_ANSWER, None), result
-    assert result['presented']['fingerprint_sha256'] == fingerprint(load_pem(certificate_path))
+    assert result['presented']['fingerprint_sha256'] == fingerprint(load_pem(certificate_path), ':')
     entry = edge.origin.log_entry(path)
     assert (entry['host'], entry['status'], entry['client'], entry['verify']) == (hostname, '200', subject(certificate_path), 'SUCCESS'), entry
 
@@ -274,7 +232,7 @@ def test_no_pull_fails_during_a_rotation(emulator, pki, ansible, edge):
 
     failed = [result for result, _path in results if (result['status'], result['error']) != (200, None)]
     assert not failed and len(results) >= 5, (failed, len(results))
-    old, new = fingerprint(load_pem(pki / 'a.crt')), fingerprint(load_pem(pki / 'b.crt'))
+    old, new = fingerprint(load_pem(pki / 'a.crt'), ':'), fingerprint(load_pem(pki / 'b.crt'), ':')
     presented = [result['presented']['fingerprint_sha256'] for result, _path in results]
     assert presented[0] == old and presented[-1] == new, 'the pulls should span the rotation'
     assert presented == sorted(presented, key=lambda seen: seen == new), 'once moved to b, the edge never goes back to a'
@@ -293,10 +251,10 @@ def test_after_removal_pulls_are_refused(emulator, pki, ansible, edge):
 
 def test_a_certificate_without_client_auth_usage_is_refused_by_the_origin(emulator, pki, edge):
     # Uploaded through the API straight away: the collection's modules are to refuse such a certificate before any write.
-    ca_key = serialization.load_pem_private_key((pki / 'ca.key').read_bytes(), password=None)
-    certificate, key = leaf(load_pem(pki / 'ca.crt'), ca_key, 'server-auth only', [ExtendedKeyUsageOID.SERVER_AUTH])
+    demo_ca = CertificateAuthority(Pair.read(pki, 'ca'))
+    server_auth_only = demo_ca.issue('server-auth only', extensions=[SERVER_AUTH])
     zone_id = emulator.zone_ids['example.com']
-    uploaded = emulator.api('POST', CERTIFICATES % zone_id, {'certificate': pem(certificate), 'private_key': key_pem(key)})
+    uploaded = emulator.api('POST', CERTIFICATES % zone_id, server_auth_only.body())
     assert uploaded['success'], uploaded
     cert_id = uploaded['result']['id']
     associated = emulator.api('PUT', ASSOCIATIONS % zone_id, {'config': [{'hostname': 'app.example.com', 'cert_id': cert_id, 'enabled': True}]})
@@ -308,5 +266,5 @@ def test_a_certificate_without_client_auth_usage_is_refused_by_the_origin(emulat
     assert (result['presented']['cert_id'], result['status'], result['error']) == (cert_id, 400, None), result
     assert BAD_CERTIFICATE in result['body']
     entry = edge.origin.log_entry(path)
-    assert entry['client'] == certificate.subject.rfc4514_string()
+    assert entry['client'] == server_auth_only.cert.subject.rfc4514_string()
     assert entry['verify'].startswith('FAILED:') and 'unsuitable certificate purpose' in entry['verify'], entry

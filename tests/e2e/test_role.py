@@ -6,15 +6,13 @@
 """The role aop.cloudflare.per_hostname_aop end to end: real ansible-playbook runs against a fresh emulator each,
 checked by their output and by the emulator's request log and state."""
 
-import datetime
 import subprocess
 import sys
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from tests.pki import SERVER_AUTH, CertificateAuthority, Pair  # the repository is on sys.path (conftest)
 
 from .conftest import MAKE_PKI
 
@@ -287,21 +285,7 @@ def test_min_days_valid_refuses_a_certificate_too_close_to_its_end_before_any_wr
 
 def test_a_server_auth_only_certificate_is_refused_before_any_call(emulator, pki, ansible, tmp_path):
     """Cloudflare takes it, but an origin refuses it on every pull (OpenSSL: unsuitable certificate purpose)."""
-    ca_key = serialization.load_pem_private_key((pki / 'ca.key').read_bytes(), password=None)
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'server-only')]))
-            .issuer_name(x509.load_pem_x509_certificate((pki / 'ca.crt').read_bytes()).subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=365))
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    (tmp_path / 'server-only.crt').write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (tmp_path / 'server-only.key').write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                                 serialization.NoEncryption()))
+    CertificateAuthority(Pair.read(pki, 'ca')).issue('server-only', extensions=[SERVER_AUTH]).write(tmp_path, 'server-only')
 
     run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_certificate_file=str(tmp_path / 'server-only.crt'),
                                       per_hostname_aop_private_key_file=str(tmp_path / 'server-only.key'))))

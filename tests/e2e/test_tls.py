@@ -6,40 +6,23 @@
 """TLS done right: an endpoint whose certificate the system does not trust is refused by default with what to do,
 and accepted with the CA bundle given in ca_path, or with validate_certs=false."""
 
-import datetime
-import ipaddress
 import json
 import subprocess
 import sys
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.pki import SERVER_AUTH, CertificateAuthority  # the repository is on sys.path (conftest)
 
 from .conftest import EMULATOR
 
 
 def write_throwaway_tls(directory):
     """A CA and a server certificate for 127.0.0.1 signed by it: (ca file, certificate file, key file)."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'aop.cloudflare throwaway TLS CA')])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(ca_key, hashes.SHA256()))
-    server = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, '127.0.0.1')]))
-              .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-              .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=2))
-              .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
-              .sign(ca_key, hashes.SHA256()))
-    files = directory / 'ca.pem', directory / 'server.pem', directory / 'server.key'
-    files[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    files[1].write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    files[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    return files
+    ca = CertificateAuthority.create('aop.cloudflare throwaway TLS CA', 'ec', days=2)
+    ca.pair.write(directory, 'ca')
+    ca.issue('127.0.0.1', extensions=[SERVER_AUTH], sans=['127.0.0.1'], days=2).write(directory, 'server')
+    return directory / 'ca.crt', directory / 'server.crt', directory / 'server.key'
 
 
 @pytest.fixture

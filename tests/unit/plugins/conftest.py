@@ -5,7 +5,9 @@
 
 """Fixtures shared by the unit tests: the fake API, recorded sleeps, and running a module as Ansible would."""
 
+import collections
 import contextlib
+import datetime
 import functools
 import json
 from unittest import mock
@@ -13,11 +15,15 @@ from unittest import mock
 import pytest
 
 from ansible.module_utils import basic
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ansible_collections.aop.cloudflare.plugins.module_utils import _module
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
 from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
-from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import pki as make_pki
+from ansible_collections.aop.cloudflare.tests.pki import (ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage,
+                                                          new_key, resigned)
 
 try:
     from ansible.module_utils.testing import patch_module_args
@@ -56,9 +62,48 @@ def sleeps(monkeypatch):
     return recorded
 
 
+PKI = collections.namedtuple('PKI', 'rsa_ca ec_ca rsa_leaf ec_leaf second_leaf expired_leaf leaves')
+
+
 @pytest.fixture(scope='session')
 def pki():
-    return make_pki()
+    """The test PKI (tests/pki.py), made once per test process: two CAs, RSA and ECDSA, and leaves valid for a year.
+
+    leaves holds RSA-CA-signed leaves that each differ from rsa_leaf in one thing an origin may refuse (or accept).
+    """
+    organization = 'aop.cloudflare tests'
+    rsa_ca = CertificateAuthority.create('Test RSA CA', 'rsa', organization)
+    ec_ca = CertificateAuthority.create('Test ECDSA CA', key=new_key('ec', ec.SECP384R1()), organization=organization)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+
+    def leaf(kind='rsa', size=None, **options):
+        return rsa_ca.issue('app.example.com', key=new_key(kind, size), **options)
+
+    return PKI(
+        rsa_ca=rsa_ca.pair,
+        ec_ca=ec_ca.pair,
+        rsa_leaf=leaf(),
+        ec_leaf=ec_ca.issue('api.example.com'),
+        second_leaf=leaf('ec'),
+        expired_leaf=rsa_ca.issue('old.example.com', not_before=now - datetime.timedelta(days=400), not_after=now - datetime.timedelta(days=1)),
+        leaves={
+            'server_auth_only': leaf(extensions=[SERVER_AUTH]),
+            'any_usage_only': leaf(extensions=[x509.ExtendedKeyUsage([ANY_EXTENDED_KEY_USAGE])]),
+            'server_and_client_auth': leaf(extensions=[x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH])]),
+            'no_extended_key_usage': leaf(extensions=[]),
+            'signing_key_usage': leaf(extensions=[CLIENT_AUTH, key_usage('digital_signature', 'key_encipherment')]),
+            'encipherment_key_usage': leaf(extensions=[CLIENT_AUTH, key_usage('key_encipherment')]),
+            'agreement_key_usage': leaf('ec', extensions=[CLIENT_AUTH, key_usage('key_agreement')]),
+            'not_yet_valid': leaf(not_before=now + datetime.timedelta(days=2)),
+            'rsa_1024': leaf(size=1024),
+            'p384': leaf('ec', ec.SECP384R1()),
+            'p521': leaf('ec', ec.SECP521R1()),
+            'secp224r1': leaf('ec', ec.SECP224R1()),
+            'secp256k1': leaf('ec', ec.SECP256K1()),
+            'sha1_signed': resigned(leaf(), rsa_ca.key, 'sha1'),
+            'md5_signed': resigned(leaf(), rsa_ca.key, 'md5'),
+        },
+    )
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     signature_name,
     validate_for_upload,
 )
-from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import key_fragments, rewrapped
+from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
 
 UTC = datetime.timezone.utc
 

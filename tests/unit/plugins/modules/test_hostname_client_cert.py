@@ -29,7 +29,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
     page,
     text,
 )
-from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import key_fragments, rewrapped
+from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
 
 CERTIFICATE = '%s/%s' % (CERTIFICATES, CERT_ID)
 ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'

@@ -21,7 +21,7 @@ from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
     plan_zone,
     summary,
 )
-from ansible_collections.aop.cloudflare.tests.unit.plugins.pki import key_fragments
+from ansible_collections.aop.cloudflare.tests.pki import key_fragments
 
 TOKEN = 'role-unit-token-0123456789abcdef'
 
