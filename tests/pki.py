@@ -23,8 +23,17 @@ UTC = datetime.timezone.utc
 CLIENT_AUTH = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH])
 SERVER_AUTH = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH])
 ANY_EXTENDED_KEY_USAGE = x509.ObjectIdentifier('2.5.29.37.0')
-KEY_USAGES = ('digital_signature', 'content_commitment', 'key_encipherment', 'data_encipherment', 'key_agreement',
-              'key_cert_sign', 'crl_sign', 'encipher_only', 'decipher_only')
+KEY_USAGES = (
+    'digital_signature',
+    'content_commitment',
+    'key_encipherment',
+    'data_encipherment',
+    'key_agreement',
+    'key_cert_sign',
+    'crl_sign',
+    'encipher_only',
+    'decipher_only',
+)
 # Cloudflare's names of the signature algorithms (the `signature` field of a hostname certificate).
 SIGNATURE_NAMES = {'rsa': 'SHA256WithRSA', 'ec': 'ECDSAWithSHA256'}
 # DER of the OIDs of RSA PKCS#1 v1.5 signatures (tag, length, value), all of one length.
@@ -124,10 +133,17 @@ def sign(subject, key, issuer, *, ca=False, days=365, not_before=None, not_after
     not_before = not_before or now - datetime.timedelta(minutes=5)
     not_after = not_after or (now + datetime.timedelta(days=days)).replace(microsecond=0)
     issuer_name, issuer_key = (issuer.cert.subject, issuer.key) if issuer else (subject, key)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name).public_key(key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(not_before).not_valid_after(not_after)
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=0 if ca else None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+    )
     if ca:
         extensions = [key_usage('digital_signature', 'key_cert_sign', 'crl_sign')]
     elif sans:
@@ -200,5 +216,5 @@ def key_fragments(pem):
 def rewrapped(pem):
     """The same certificate as Cloudflare may return it: other line length and CRLF line ends."""
     body = ''.join(_body_lines(pem))
-    chunks = [body[index:index + 76] for index in range(0, len(body), 76)]
+    chunks = [body[index : index + 76] for index in range(0, len(body), 76)]
     return '\r\n'.join(['-----BEGIN CERTIFICATE-----'] + chunks + ['-----END CERTIFICATE-----']) + '\r\n'

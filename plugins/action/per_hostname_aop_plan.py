@@ -9,12 +9,27 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import PlanError, assign_zone, plan_zone
 
-VARIABLES = ('state', 'zone', 'zone_id', 'api_token', 'api_key', 'api_email', 'base_url', 'certificate', 'certificate_file',
-             'private_key', 'private_key_file', 'hostnames', 'certificates', 'tls_client_auth', 'delete_released_certificates',
-             'min_days_valid', 'allow_plain_http')
+VARIABLES = (
+    'state',
+    'zone',
+    'zone_id',
+    'api_token',
+    'api_key',
+    'api_email',
+    'base_url',
+    'certificate',
+    'certificate_file',
+    'private_key',
+    'private_key_file',
+    'hostnames',
+    'certificates',
+    'tls_client_auth',
+    'delete_released_certificates',
+    'min_days_valid',
+    'allow_plain_http',
+)
 
 
 class ActionModule(ActionBase):
@@ -43,8 +58,10 @@ class ActionModule(ActionBase):
         plan = plan_zone(variables, self.find_file, read_file=self.read_file)
         # Hosts compare plans only with plans made by this same task, never with one left from an earlier play.
         plan['planned_by'] = self._task._uuid
-        return {'plan': plan, 'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s'
-                % (plan['zone_key'], len(plan['sets']), len(plan['hostnames']), plan['state'])}
+        return {
+            'plan': plan,
+            'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s' % (plan['zone_key'], len(plan['sets']), len(plan['hostnames']), plan['state']),
+        }
 
     def find_file(self, path):
         """(absolute path or None, places searched): as Ansible finds files (role, playbook), then the working directory."""

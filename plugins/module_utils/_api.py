@@ -37,8 +37,7 @@ MAX_PAGES = 1000
 # What to do about the failures a user can fix, said once for every module and the role (so naming no option).
 STATUS_HINTS = {
     401: 'the credentials were refused: check the API token, or the API key and its e-mail',
-    403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and '
-         '"Zone Settings: Edit" on this zone',
+    403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and ' '"Zone Settings: Edit" on this zone',
     404: 'not found: check the zone and the ids given, and that the credentials may read this zone',
     429: 'Cloudflare\'s rate limit (1,200 calls per 5 minutes) was exceeded: wait 5 minutes and run again',
 }
@@ -96,8 +95,18 @@ class CloudflareClient(object):
     Threads may share a client: each has its own requests.Session.
     """
 
-    def __init__(self, api_token=None, api_key=None, api_email=None, base_url=DEFAULT_BASE_URL, timeout=30,
-                 validate_certs=True, ca_path=None, max_retries=MAX_RETRIES, sleep=time.sleep):
+    def __init__(
+        self,
+        api_token=None,
+        api_key=None,
+        api_email=None,
+        base_url=DEFAULT_BASE_URL,
+        timeout=30,
+        validate_certs=True,
+        ca_path=None,
+        max_retries=MAX_RETRIES,
+        sleep=time.sleep,
+    ):
         if api_token:
             headers = {'Authorization': 'Bearer %s' % api_token}
             credential = 'token %s' % api_token
@@ -105,8 +114,7 @@ class CloudflareClient(object):
             headers = {'X-Auth-Key': api_key, 'X-Auth-Email': api_email}
             credential = 'key %s %s' % (api_email, api_key)
         else:
-            raise ValueError('Set api_token (or CLOUDFLARE_API_TOKEN), or both api_key and api_email '
-                             '(or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL).')
+            raise ValueError('Set api_token (or CLOUDFLARE_API_TOKEN), or both api_key and api_email (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL).')
         headers['User-Agent'] = USER_AGENT
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
@@ -151,14 +159,17 @@ class CloudflareClient(object):
                 # Not a passing fault: the same certificate would be refused again.
                 raise CloudflareError(
                     '%s %s: the TLS certificate of %s could not be verified: give the CA bundle that signed it in ca_path '
-                    '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only'
-                    % (method, path, self.base_url), method=method, path=path)
+                    '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only' % (method, path, self.base_url),
+                    method=method,
+                    path=path,
+                )
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if not retry_lost or attempt > self.max_retries:
                     raise CloudflareError(
-                        '%s %s: no response from %s after %d attempt(s) (%s)' % (
-                            method, path, self.base_url, attempt, exc.__class__.__name__),
-                        method=method, path=path)
+                        '%s %s: no response from %s after %d attempt(s) (%s)' % (method, path, self.base_url, attempt, exc.__class__.__name__),
+                        method=method,
+                        path=path,
+                    )
                 backoff = _backoff_seconds(attempt)
                 continue
             if response.status_code not in statuses or attempt > self.max_retries:
@@ -175,8 +186,7 @@ class CloudflareClient(object):
         response = None
         try:
             # verify on each call too: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override a session's verify.
-            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout,
-                                            verify=self.verify)
+            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout, verify=self.verify)
             return response
         finally:
             if response is None:
@@ -195,13 +205,21 @@ class CloudflareClient(object):
         if not isinstance(payload, dict):
             raise CloudflareError(
                 '%s %s%s: HTTP %s with a body that is not a Cloudflare API response' % (method, path, retried, response.status_code),
-                method=method, path=path, status=response.status_code, cf_ray=cf_ray)
+                method=method,
+                path=path,
+                status=response.status_code,
+                cf_ray=cf_ray,
+            )
         if response.status_code >= 400 or payload.get('success') is False:
             hint = STATUS_HINTS.get(response.status_code)
             raise CloudflareError(
                 '%s %s failed%s: HTTP %s%s' % (method, path, retried, response.status_code, ' (%s)' % hint if hint else ''),
-                method=method, path=path, status=response.status_code,
-                errors=payload.get('errors') or [], cf_ray=cf_ray)
+                method=method,
+                path=path,
+                status=response.status_code,
+                errors=payload.get('errors') or [],
+                cf_ray=cf_ray,
+            )
         return payload.get('result'), payload.get('result_info')
 
     def get(self, path, params=None):
@@ -230,5 +248,8 @@ class CloudflareClient(object):
         if len(zones) != 1:
             raise CloudflareError(
                 'zone %r was not found (%d matches): check the name, or that the API token may read this zone, '
-                'or give the zone\'s id instead' % (name, len(zones)), method='GET', path='/zones')
+                'or give the zone\'s id instead' % (name, len(zones)),
+                method='GET',
+                path='/zones',
+            )
         return zones[0]['id']

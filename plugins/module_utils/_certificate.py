@@ -20,10 +20,8 @@ except ImportError:
 UTC = datetime.timezone.utc
 
 if CRYPTOGRAPHY_IMPORT_ERROR is None:
-    _ECDSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID)
-                                  if name.startswith('ECDSA_WITH_'))
-    _RSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID)
-                                if name.startswith('RSA_WITH_'))
+    _ECDSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID) if name.startswith('ECDSA_WITH_'))
+    _RSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID) if name.startswith('RSA_WITH_'))
 
 
 # Where the rules name an option: the modules' names by default; the role's planner gives its variables.
@@ -50,23 +48,25 @@ def load_certificate(pem, option='certificate'):
     try:
         return x509.load_pem_x509_certificate(_to_bytes(pem))
     except (ValueError, TypeError) as exc:
-        raise CertificateError('%s is not a PEM certificate (%s): give the "-----BEGIN CERTIFICATE-----" block '
-                               'of the client certificate' % (option, exc))
+        raise CertificateError('%s is not a PEM certificate (%s): give the "-----BEGIN CERTIFICATE-----" block ' 'of the client certificate' % (option, exc))
 
 
 def load_private_key(pem, option='private_key'):
     """Parse an unencrypted PEM private key. The key itself never enters a message."""
     if _is_encrypted_key(pem):
-        raise CertificateError('%s is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it '
-                               'once with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with '
-                               '"ansible-vault encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)'
-                               % option)
+        raise CertificateError(
+            '%s is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it '
+            'once with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with '
+            '"ansible-vault encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)' % option
+        )
     try:
         return serialization.load_pem_private_key(_to_bytes(pem), password=None)
     except (ValueError, TypeError):
         # The exception text of cryptography is not shown: it can quote the input.
-        raise CertificateError('%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
-                               'RSA or EC) that belongs to the certificate, without a passphrase' % option)
+        raise CertificateError(
+            '%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
+            'RSA or EC) that belongs to the certificate, without a passphrase' % option
+        )
 
 
 def _is_encrypted_key(pem):
@@ -158,16 +158,21 @@ def certificate_problems(cert, key=None, now=None, min_days_valid=0, upload=Fals
     now = now or datetime.datetime.now(UTC)
     problems = []
     if is_ca(cert):
-        problems.append('%s is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client certificate '
-                        'that your CA issued, not the CA itself' % certificate)
+        problems.append(
+            '%s is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client certificate '
+            'that your CA issued, not the CA itself' % certificate
+        )
     if key is None and upload:
         problems.append('%s is required to upload a certificate that is not on the zone yet' % private_key)
     if key is not None and not public_keys_match(cert, key):
-        problems.append('%s does not belong to %s (their public keys differ): give the key that was used to request this '
-                        'certificate' % (private_key, certificate))
+        problems.append(
+            '%s does not belong to %s (their public keys differ): give the key that was used to request this ' 'certificate' % (private_key, certificate)
+        )
     if not_before(cert) > now:
-        problems.append('%s is not valid before %s (notBefore): origins refuse it on every pull until then; give it from '
-                        'that time on, or issue one that is valid now' % (certificate, format_time(not_before(cert))))
+        problems.append(
+            '%s is not valid before %s (notBefore): origins refuse it on every pull until then; give it from '
+            'that time on, or issue one that is valid now' % (certificate, format_time(not_before(cert)))
+        )
     problems.extend(_expiry_problems(cert, now, min_days_valid, upload, names))
     problems.extend(_usage_problems(cert, certificate))
     problems.extend(_strength_problems(cert, certificate))
@@ -187,12 +192,12 @@ def _expiry_problems(cert, now, min_days_valid, upload, names):
     left = days_left(cert, now)
     if not_after(cert) <= now:
         if upload or min_days_valid > 0:
-            return ['%s expired on %s: issue a new client certificate and give it instead'
-                    % (certificate, format_time(not_after(cert)))]
+            return ['%s expired on %s: issue a new client certificate and give it instead' % (certificate, format_time(not_after(cert)))]
     elif left < min_days_valid:
-        return ['%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate and give '
-                'it instead, or lower %s' % (certificate, format_time(not_after(cert)), left, names['min_days_valid'],
-                                             min_days_valid, names['min_days_valid'])]
+        return [
+            '%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate and give '
+            'it instead, or lower %s' % (certificate, format_time(not_after(cert)), left, names['min_days_valid'], min_days_valid, names['min_days_valid'])
+        ]
     return []
 
 
@@ -204,9 +209,11 @@ def _usage_problems(cert, certificate):
         usages = None  # no extendedKeyUsage: any use, clientAuth included
     # anyExtendedKeyUsage alone is refused too: OpenSSL's purpose check counts only clientAuth itself.
     if usages is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in usages:
-        problems.append('%s has an extendedKeyUsage without clientAuth (%s): origins refuse it on every pull (OpenSSL: '
-                        'unsuitable certificate purpose); issue it with extendedKeyUsage clientAuth, or without '
-                        'extendedKeyUsage' % (certificate, ', '.join(_oid_name(oid) for oid in usages)))
+        problems.append(
+            '%s has an extendedKeyUsage without clientAuth (%s): origins refuse it on every pull (OpenSSL: '
+            'unsuitable certificate purpose); issue it with extendedKeyUsage clientAuth, or without '
+            'extendedKeyUsage' % (certificate, ', '.join(_oid_name(oid) for oid in usages))
+        )
     try:
         key_usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
     except x509.ExtensionNotFound:
@@ -215,9 +222,11 @@ def _usage_problems(cert, certificate):
     # with neither digitalSignature nor keyAgreement; keyAgreement alone passes OpenSSL, yet is refused here too.
     if key_usage is not None and not key_usage.digital_signature:
         refused_by_openssl = '' if key_usage.key_agreement else ' (OpenSSL: unsuitable certificate purpose)'
-        problems.append('%s has a keyUsage without digitalSignature (%s): a client certificate signs each TLS handshake, '
-                        'which that keyUsage does not allow%s; issue it with keyUsage digitalSignature, or without keyUsage'
-                        % (certificate, ', '.join(_key_usages(key_usage)) or 'none', refused_by_openssl))
+        problems.append(
+            '%s has a keyUsage without digitalSignature (%s): a client certificate signs each TLS handshake, '
+            'which that keyUsage does not allow%s; issue it with keyUsage digitalSignature, or without keyUsage'
+            % (certificate, ', '.join(_key_usages(key_usage)) or 'none', refused_by_openssl)
+        )
     return problems
 
 
@@ -225,18 +234,22 @@ def _strength_problems(cert, certificate):
     problems = []
     public_key = cert.public_key()
     if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
-        problems.append('%s has a %d-bit RSA key: origins refuse RSA keys under %d bits on every pull (OpenSSL: EE '
-                        'certificate key too weak); issue one with a %d-bit or larger RSA key, or an EC key on P-256'
-                        % (certificate, public_key.key_size, MIN_RSA_BITS, MIN_RSA_BITS))
+        problems.append(
+            '%s has a %d-bit RSA key: origins refuse RSA keys under %d bits on every pull (OpenSSL: EE '
+            'certificate key too weak); issue one with a %d-bit or larger RSA key, or an EC key on P-256'
+            % (certificate, public_key.key_size, MIN_RSA_BITS, MIN_RSA_BITS)
+        )
     if isinstance(public_key, ec.EllipticCurvePublicKey) and public_key.curve.name not in ORIGIN_CURVES:
-        problems.append('%s has an EC key on %s: origins accept only P-256, P-384 and P-521, the curves TLS 1.3 signs '
-                        'with; issue one on P-256 (prime256v1), P-384 or P-521, or with a %d-bit RSA key'
-                        % (certificate, public_key.curve.name, MIN_RSA_BITS))
+        problems.append(
+            '%s has an EC key on %s: origins accept only P-256, P-384 and P-521, the curves TLS 1.3 signs '
+            'with; issue one on P-256 (prime256v1), P-384 or P-521, or with a %d-bit RSA key' % (certificate, public_key.curve.name, MIN_RSA_BITS)
+        )
     hash_name = cert.signature_hash_algorithm.name if cert.signature_hash_algorithm else None
     if hash_name in WEAK_HASHES:
-        problems.append('%s is signed with %s (%s): origins refuse it on every pull (OpenSSL: CA signature digest '
-                        'algorithm too weak); have your CA sign it with SHA-256 or stronger'
-                        % (certificate, WEAK_HASHES[hash_name], signature_name(cert)))
+        problems.append(
+            '%s is signed with %s (%s): origins refuse it on every pull (OpenSSL: CA signature digest '
+            'algorithm too weak); have your CA sign it with SHA-256 or stronger' % (certificate, WEAK_HASHES[hash_name], signature_name(cert))
+        )
     return problems
 
 
@@ -250,10 +263,18 @@ def _oid_name(oid):
 
 def _key_usages(key_usage):
     """RFC 5280's names of what a keyUsage without digitalSignature allows."""
-    return [name for name, attribute in (
-        ('contentCommitment', 'content_commitment'), ('keyEncipherment', 'key_encipherment'),
-        ('dataEncipherment', 'data_encipherment'), ('keyAgreement', 'key_agreement'), ('keyCertSign', 'key_cert_sign'),
-        ('cRLSign', 'crl_sign')) if getattr(key_usage, attribute)]
+    return [
+        name
+        for name, attribute in (
+            ('contentCommitment', 'content_commitment'),
+            ('keyEncipherment', 'key_encipherment'),
+            ('dataEncipherment', 'data_encipherment'),
+            ('keyAgreement', 'key_agreement'),
+            ('keyCertSign', 'key_cert_sign'),
+            ('cRLSign', 'crl_sign'),
+        )
+        if getattr(key_usage, attribute)
+    ]
 
 
 def public_keys_match(cert, key):

@@ -6,7 +6,6 @@
 """What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
     DEFAULT_BASE_URL,
     REQUESTS_IMPORT_ERROR,
@@ -103,8 +102,9 @@ class CloudflareModule(object):
             # Checked before any call: both end up in a URL.
             zone_id, zone = self.params['zone_id'], self.params['zone']
             if zone_id is not None and not ZONE_ID_PATTERN.match(zone_id):
-                self.module.fail_json(msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview '
-                                          'page); or give the zone\'s name in zone' % zone_id)
+                self.module.fail_json(
+                    msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview ' 'page); or give the zone\'s name in zone' % zone_id
+                )
             if zone_id is None and not HOSTNAME_PATTERN.match(normalize_zone(zone)):
                 self.module.fail_json(msg='zone: %r is not a zone name (e.g. example.com)' % zone)
             self._zone_id = zone_id or self.client.zone_id(zone)
@@ -129,8 +129,7 @@ class CloudflareModule(object):
             if not HOSTNAME_PATTERN.match(hostname):
                 self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, value))
             if hostname in seen:
-                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once'
-                                          % (option, hostname, seen[hostname]))
+                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once' % (option, hostname, seen[hostname]))
             if zone and hostname != zone and not hostname.endswith('.' + zone):
                 self.module.fail_json(msg='%s: %s is not in the zone %s: name hostnames of this zone only' % (option, hostname, zone))
             seen[hostname] = option
@@ -160,8 +159,10 @@ class CloudflareModule(object):
             if status in FAILED_STATUSES:
                 raise WaitError('Cloudflare reports %s for %s: delete it (state=absent) and upload it again' % (status, what))
             if waited + interval > timeout:
-                raise WaitError('%s is still %s after %d seconds: raise wait_timeout, or run again later '
-                                '(the run converges from where it stopped)' % (what, status, waited))
+                raise WaitError(
+                    '%s is still %s after %d seconds: raise wait_timeout, or run again later '
+                    '(the run converges from where it stopped)' % (what, status, waited)
+                )
             self.client.sleep(interval)
             waited += interval
             interval = min(interval * 2, WAIT_POLL_MAX_SECONDS)

@@ -129,7 +129,7 @@ class _FileStore(object):
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)
             while data:
-                data = data[os.write(fd, data):]
+                data = data[os.write(fd, data) :]
             return result
         finally:
             os.close(fd)  # releases the lock

@@ -13,8 +13,20 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
 
 GONE_STATUSES = ('deleted',)
 CERTIFICATE_FIELDS = ('id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on')
-ASSOCIATION_FIELDS = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number',
-                      'signature', 'expires_on', 'created_at', 'updated_at')
+ASSOCIATION_FIELDS = (
+    'hostname',
+    'state',
+    'cert_id',
+    'enabled',
+    'status',
+    'cert_status',
+    'issuer',
+    'serial_number',
+    'signature',
+    'expires_on',
+    'created_at',
+    'updated_at',
+)
 # Cloudflare's "no such association" codes (observed; a 404 says the same).
 ASSOCIATION_NOT_FOUND_CODES = (1551, 1553)
 # A 404 with one of these codes is about the zone (1001 "Invalid zone identifier") or the path (7003 "No route", a
@@ -39,6 +51,7 @@ def associations_path(zone_id):
 
 
 # --- certificates ----------------------------------------------------------------------------------------------------
+
 
 def certificate_from_api(item):
     """One certificate from any documented list shape: certificate objects (2026) or associations (2023-2024)."""
@@ -89,6 +102,7 @@ def certificate_view(certificate, cert=None):
 
 
 # --- associations ----------------------------------------------------------------------------------------------------
+
 
 def state_of(association):
     if association is None or association.get('enabled') is None:

@@ -39,8 +39,10 @@ def endpoint_problem(base_url, allow_plain_http, url_name='base_url', allow_name
     if parsed.scheme not in ('https', 'http') or not parsed.hostname:
         return '%s: %r is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)' % (url_name, base_url)
     if parsed.scheme == 'http' and not allow_plain_http and not _is_loopback(parsed.hostname):
-        return ('%s: %s is plain HTTP to another machine, which would send the API credentials unencrypted: use '
-                'https://, or set %s for a network you trust' % (url_name, base_url, allow_name))
+        return (
+            '%s: %s is plain HTTP to another machine, which would send the API credentials unencrypted: use '
+            'https://, or set %s for a network you trust' % (url_name, base_url, allow_name)
+        )
     return None
 
 

@@ -201,9 +201,10 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
-    associations_path,
     association_view,
+    associations_path,
     list_certificates,
     read_association,
     read_associations,
@@ -214,7 +215,6 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERTIFICATE_HOSTNAME_LIMIT,
     UNKNOWN_CERT_ID,
 )
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
 # A full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
 DEFAULT_READ_CONCURRENCY = 16
@@ -230,8 +230,7 @@ class HostnameAop(CloudflareModule):
         desired = self.desired()
         # Resolved once here: the reads below run in threads.
         self.path = associations_path(self.zone_id)
-        current = read_associations(self.client, self.zone_id, [item['hostname'] for item in desired],
-                                    self.params['read_concurrency'])
+        current = read_associations(self.client, self.zone_id, [item['hostname'] for item in desired], self.params['read_concurrency'])
         changes = [self.change_for(item, current[item['hostname']]) for item in desired]
         changes = [change for change in changes if change is not None]
 
@@ -268,8 +267,10 @@ class HostnameAop(CloudflareModule):
         if self.params['config'] is not None:
             items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
         else:
-            items = [{'hostname': name, 'cert_id': self.params['cert_id'], 'state': self.params['state'],
-                      'option': 'hostnames[%d]' % index} for index, name in enumerate(self.params['hostnames'])]
+            items = [
+                {'hostname': name, 'cert_id': self.params['cert_id'], 'state': self.params['state'], 'option': 'hostnames[%d]' % index}
+                for index, name in enumerate(self.params['hostnames'])
+            ]
         hostnames = self.checked_hostnames([(item['option'], item['hostname']) for item in items])
         per_certificate = {}
         for item, hostname in zip(items, hostnames):
@@ -280,21 +281,24 @@ class HostnameAop(CloudflareModule):
                 continue
             field = 'cert_id' if self.params['config'] is None else '%s.cert_id' % option
             if not item['cert_id']:
-                self.module.fail_json(msg='%s is required for state=%s of %s (the id returned by '
-                                          'aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname))
+                self.module.fail_json(
+                    msg='%s is required for state=%s of %s (the id returned by ' 'aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname)
+                )
             if item['cert_id'] == UNKNOWN_CERT_ID and not self.check_mode:
-                self.module.fail_json(msg='%s is %r, the id a check-mode run of aop.cloudflare.hostname_client_cert gives '
-                                          'a certificate it did not upload: run that step without check mode first'
-                                          % (field, UNKNOWN_CERT_ID))
+                self.module.fail_json(
+                    msg='%s is %r, the id a check-mode run of aop.cloudflare.hostname_client_cert gives '
+                    'a certificate it did not upload: run that step without check mode first' % (field, UNKNOWN_CERT_ID)
+                )
             if item['cert_id'] != UNKNOWN_CERT_ID and not CERT_ID_PATTERN.match(item['cert_id']):
                 self.module.fail_json(msg='%s: %r is not a certificate id (32 hex characters or a UUID)' % (field, item['cert_id']))
             if item['cert_id'] != UNKNOWN_CERT_ID:  # check mode: each certificate to upload is its own unknown
                 per_certificate[item['cert_id']] = per_certificate.get(item['cert_id'], 0) + 1
         for cert_id, count in sorted(per_certificate.items()):
             if count > CERTIFICATE_HOSTNAME_LIMIT:
-                self.module.fail_json(msg='%d hostnames declared for certificate %s; Cloudflare allows %d per '
-                                          'certificate: spread them over more certificates'
-                                          % (count, cert_id, CERTIFICATE_HOSTNAME_LIMIT))
+                self.module.fail_json(
+                    msg='%d hostnames declared for certificate %s; Cloudflare allows %d per '
+                    'certificate: spread them over more certificates' % (count, cert_id, CERTIFICATE_HOSTNAME_LIMIT)
+                )
         return items
 
     # --- reading ---------------------------------------------------------------------------------------------
@@ -312,12 +316,16 @@ class HostnameAop(CloudflareModule):
             status = on_zone.get(change['cert_id'])
             if status is None:
                 holds = ', '.join(sorted(on_zone)) or 'none'
-                self.module.fail_json(msg='cert_id %s of %s is not a certificate of this zone: give the id that '
-                                          'aop.cloudflare.hostname_client_cert returned when it uploaded the certificate '
-                                          '(the zone holds %s)' % (change['cert_id'], change['hostname'], holds))
+                self.module.fail_json(
+                    msg='cert_id %s of %s is not a certificate of this zone: give the id that '
+                    'aop.cloudflare.hostname_client_cert returned when it uploaded the certificate '
+                    '(the zone holds %s)' % (change['cert_id'], change['hostname'], holds)
+                )
             if status == 'pending_deletion':
-                self.module.fail_json(msg='cert_id %s of %s is being deleted from the zone (pending_deletion): give the '
-                                          'id of a certificate that stays' % (change['cert_id'], change['hostname']))
+                self.module.fail_json(
+                    msg='cert_id %s of %s is being deleted from the zone (pending_deletion): give the '
+                    'id of a certificate that stays' % (change['cert_id'], change['hostname'])
+                )
 
     # --- comparing and writing -------------------------------------------------------------------------------
 
@@ -338,8 +346,9 @@ class HostnameAop(CloudflareModule):
         result = self.client.request('PUT', self.path, body={'config': changes})[0] or []
         answered = dict((item.get('hostname'), item) for item in result if isinstance(item, dict))
         # Whether the answer lists every submitted hostname is not documented: read what it left out.
-        return dict((change['hostname'], answered[change['hostname']] if change['hostname'] in answered
-                     else self.read(change['hostname'])) for change in changes)
+        return dict(
+            (change['hostname'], answered[change['hostname']] if change['hostname'] in answered else self.read(change['hostname'])) for change in changes
+        )
 
     def wait(self, after, changes):
         if not self.params['wait']:
@@ -347,8 +356,9 @@ class HostnameAop(CloudflareModule):
         for change in changes:
             hostname = change['hostname']
             if change['enabled'] and after[hostname] and after[hostname].get('status') != 'active':
-                after[hostname] = self.wait_for(lambda name=hostname: self.status_read(name), ('active',),
-                                                self.params['wait_timeout'], 'hostname %s' % hostname)
+                after[hostname] = self.wait_for(
+                    lambda name=hostname: self.status_read(name), ('active',), self.params['wait_timeout'], 'hostname %s' % hostname
+                )
         return after
 
     def status_read(self, hostname):

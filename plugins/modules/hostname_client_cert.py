@@ -330,7 +330,8 @@ def refuse_pending_deletion(certificate):
     if certificate['status'] == 'pending_deletion':
         raise CertificateError(
             'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload it '
-            'again until that ends: run again in a few minutes' % certificate['id'])
+            'again until that ends: run again in a few minutes' % certificate['id']
+        )
 
 
 class Declared(object):
@@ -390,15 +391,16 @@ class HostnameClientCert(CloudflareModule):
         if self.params['certificates'] is None:
             declared = [Declared(None, self.params['certificate'], self.params['private_key'], self.params['id'])]
         else:
-            declared = [Declared('certificates[%d]' % index, item['certificate'], item['private_key'], item['id'])
-                        for index, item in enumerate(self.params['certificates'])]
+            declared = [
+                Declared('certificates[%d]' % index, item['certificate'], item['private_key'], item['id'])
+                for index, item in enumerate(self.params['certificates'])
+            ]
         self.check_each(declared, self.parse)
         seen = {}
         for item in declared:
             identity = fingerprint_sha256(item.cert) if item.cert is not None else item.cert_id
             if identity in seen:
-                raise CertificateError('%s and %s name the same certificate (%s): list each certificate once'
-                                       % (seen[identity].option, item.option, identity))
+                raise CertificateError('%s and %s name the same certificate (%s): list each certificate once' % (seen[identity].option, item.option, identity))
             seen[identity] = item
         return declared
 
@@ -409,8 +411,9 @@ class HostnameClientCert(CloudflareModule):
                 raise CertificateError('id is only for state=absent: give certificate (and private_key) to upload')
             # It goes into the DELETE's path: nothing but an id may.
             if not CERT_ID_PATTERN.match(item.cert_id):
-                raise CertificateError('id: %r is not a certificate id (32 hex characters or a UUID, as '
-                                       'aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id)
+                raise CertificateError(
+                    'id: %r is not a certificate id (32 hex characters or a UUID, as ' 'aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id
+                )
             return
         item.cert = load_certificate(item.pem)
         if self.params['state'] == 'absent':
@@ -470,7 +473,8 @@ class HostnameClientCert(CloudflareModule):
         if len(on_zone) + len(missing) > ZONE_CERTIFICATE_LIMIT:
             raise CertificateError(
                 'the zone already holds %d hostname client certificates and %d more would exceed Cloudflare\'s limit '
-                'of %d: delete those no hostname uses (state=absent) first' % (len(on_zone), len(missing), ZONE_CERTIFICATE_LIMIT))
+                'of %d: delete those no hostname uses (state=absent) first' % (len(on_zone), len(missing), ZONE_CERTIFICATE_LIMIT)
+            )
 
         # Every upload is sent before any wait, so that Cloudflare deploys them side by side.
         for item in declared:
@@ -505,8 +509,10 @@ class HostnameClientCert(CloudflareModule):
         """An adopted certificate may be close to its end: say so while there is time to rotate."""
         left = days_left(cert, datetime.datetime.now(UTC))
         if left < EXPIRY_WARNING_DAYS:
-            self.module.warn('certificate %s %s on %s: issue a new one and give it here to rotate' % (
-                fingerprint_sha256(cert), 'expired' if left < 0 else 'expires', format_time(not_after(cert))))
+            self.module.warn(
+                'certificate %s %s on %s: issue a new one and give it here to rotate'
+                % (fingerprint_sha256(cert), 'expired' if left < 0 else 'expires', format_time(not_after(cert)))
+            )
 
     def upload(self, item):
         """POST the certificate; converge when the answer is lost or says a parallel run uploaded it."""
@@ -527,12 +533,10 @@ class HostnameClientCert(CloudflareModule):
                     refuse_pending_deletion(found)
                     return found
                 if not lost:
-                    exc.message += (' — Cloudflare says the zone holds this certificate, yet does not list it: run '
-                                    'again in a few minutes')
+                    exc.message += ' — Cloudflare says the zone holds this certificate, yet does not list it: run ' 'again in a few minutes'
                     raise
                 if sends >= MAX_UPLOAD_SENDS:
-                    exc.message += (' — sent %d times, and the zone does not hold the certificate: run again later'
-                                    % sends)
+                    exc.message += ' — sent %d times, and the zone does not hold the certificate: run again later' % sends
                     raise
                 # Not stored, so sending again cannot make a second copy; paced like the client's own retries.
                 self.client.sleep(BACKOFF_BASE_SECONDS * 2 ** (sends - 1))
@@ -560,8 +564,10 @@ class HostnameClientCert(CloudflareModule):
                     item.changed = False
                     item.after = item.before
         if kept:
-            self.module.warn('kept certificate %s: hostnames still use it (Cloudflare error %d). Void or move those '
-                             'hostnames with aop.cloudflare.hostname_aop, then delete it' % (', '.join(kept), IN_USE))
+            self.module.warn(
+                'kept certificate %s: hostnames still use it (Cloudflare error %d). Void or move those '
+                'hostnames with aop.cloudflare.hostname_aop, then delete it' % (', '.join(kept), IN_USE)
+            )
 
         for item in declared:
             if item.before is not None and item.after is None:
@@ -578,9 +584,10 @@ class HostnameClientCert(CloudflareModule):
             if exc.has_code(IN_USE):
                 if self.params['when_in_use'] == 'keep':
                     return False
-                exc.message += (' — hostnames still use certificate %s: void them first with '
-                                'aop.cloudflare.hostname_aop (state=absent), then delete it, or set when_in_use=keep'
-                                % certificate_id)
+                exc.message += (
+                    ' — hostnames still use certificate %s: void them first with '
+                    'aop.cloudflare.hostname_aop (state=absent), then delete it, or set when_in_use=keep' % certificate_id
+                )
             raise
         return True
 
@@ -596,8 +603,7 @@ class HostnameClientCert(CloudflareModule):
             diff = {'before': diffs[0][0], 'after': diffs[0][1]}
         else:
             result['certificates'] = views
-            diff = {'before': {'certificates': [pair[0] for pair in diffs]},
-                    'after': {'certificates': [pair[1] for pair in diffs]}}
+            diff = {'before': {'certificates': [pair[0] for pair in diffs]}, 'after': {'certificates': [pair[1] for pair in diffs]}}
         if self.module._diff:
             result['diff'] = diff
         return result
@@ -643,10 +649,8 @@ def main():
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },
-        mutually_exclusive=[('certificate', 'id'), ('certificates', 'certificate'), ('certificates', 'private_key'),
-                            ('certificates', 'id')],
-        required_if=[('state', 'present', ('certificate', 'certificates'), True),
-                     ('state', 'absent', ('certificate', 'id', 'certificates'), True)],
+        mutually_exclusive=[('certificate', 'id'), ('certificates', 'certificate'), ('certificates', 'private_key'), ('certificates', 'id')],
+        required_if=[('state', 'present', ('certificate', 'certificates'), True), ('state', 'absent', ('certificate', 'id', 'certificates'), True)],
     )
     HostnameClientCert(module).run()
 

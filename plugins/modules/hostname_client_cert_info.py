@@ -161,10 +161,8 @@ class HostnameClientCertInfo(CloudflareModule):
         else:
             associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
             # A disabled association still uses its certificate: Cloudflare refuses to delete it.
-            cert_ids = dict((name, associations[name]['cert_id']) for name in hostnames
-                            if state_of(associations[name]) != 'absent')
-            shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']])
-                     for certificate in certificates]
+            cert_ids = dict((name, associations[name]['cert_id']) for name in hostnames if state_of(associations[name]) != 'absent')
+            shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']]) for certificate in certificates]
         for view in shown:
             if view['expiring']:
                 self.warn_expiring(view)
@@ -194,10 +192,11 @@ class HostnameClientCertInfo(CloudflareModule):
 
     def warn_expiring(self, view):
         used_by = ' (used by %s)' % ', '.join(view['hostnames']) if view.get('hostnames') else ''
-        self.module.warn('certificate %s%s %s on %s (%d days left): issue a new one and rotate it with '
-                         'aop.cloudflare.hostname_client_cert and aop.cloudflare.hostname_aop'
-                         % (view['id'], used_by, 'expired' if view['days_left'] < 0 else 'expires', view['expires_on'],
-                            view['days_left']))
+        self.module.warn(
+            'certificate %s%s %s on %s (%d days left): issue a new one and rotate it with '
+            'aop.cloudflare.hostname_client_cert and aop.cloudflare.hostname_aop'
+            % (view['id'], used_by, 'expired' if view['days_left'] < 0 else 'expires', view['expires_on'], view['days_left'])
+        )
 
 
 def main():

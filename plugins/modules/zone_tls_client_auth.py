@@ -95,8 +95,10 @@ class ZoneTlsClientAuth(CloudflareModule):
         after = before
         if changed:
             if before['editable'] is False:
-                self.module.fail_json(msg='tls_client_auth is not editable on this zone (its plan does not allow it): '
-                                          'leave it as it is (%s) or change the plan' % before['value'])
+                self.module.fail_json(
+                    msg='tls_client_auth is not editable on this zone (its plan does not allow it): '
+                    'leave it as it is (%s) or change the plan' % before['value']
+                )
             if self.check_mode:
                 after = dict(before, value=wanted)
             else:

@@ -20,11 +20,11 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     parse_time,
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
-    endpoint_problem,
     CERTIFICATE_HOSTNAME_LIMIT,
     HOSTNAME_PATTERN,
     ZONE_CERTIFICATE_LIMIT,
     ZONE_ID_PATTERN,
+    endpoint_problem,
     normalize_hostname,
     normalize_zone,
 )
@@ -78,8 +78,7 @@ class _Planner(object):
         base_url = self.base_url()
         min_days_valid = self.min_days_valid()
         given_sets = self.given_sets()
-        sets = [self.certificate_set(index, given, prefix, state, min_days_valid)
-                for index, (given, prefix) in enumerate(given_sets)]
+        sets = [self.certificate_set(index, given, prefix, state, min_days_valid) for index, (given, prefix) in enumerate(given_sets)]
         sets = [item for item in sets if item is not None]
         self.cross_set_rules(sets, [prefix for _given, prefix in given_sets], zone)
         if self.problems:
@@ -107,8 +106,10 @@ class _Planner(object):
             return None, None
         if _given(zone_id):
             if not ZONE_ID_PATTERN.match(str(zone_id)):
-                self.problem('per_hostname_aop_zone_id: %r is not a zone id (32 hexadecimal characters, shown on the zone\'s '
-                             'overview page); or give the name in per_hostname_aop_zone' % (zone_id,))
+                self.problem(
+                    'per_hostname_aop_zone_id: %r is not a zone id (32 hexadecimal characters, shown on the zone\'s '
+                    'overview page); or give the name in per_hostname_aop_zone' % (zone_id,)
+                )
             return None, str(zone_id)
         name = normalize_zone(str(zone))
         if not HOSTNAME_PATTERN.match(name):
@@ -120,13 +121,14 @@ class _Planner(object):
             return
         if _given(self.var('api_key')):
             if not _given(self.var('api_email')) and not self.environ.get('CLOUDFLARE_EMAIL'):
-                self.problem('per_hostname_aop_api_key needs per_hostname_aop_api_email (the e-mail address of the account '
-                             'that owns the key)')
+                self.problem('per_hostname_aop_api_key needs per_hostname_aop_api_email (the e-mail address of the account that owns the key)')
             return
         if self.environ.get(ENVIRONMENT_TOKEN) or all(self.environ.get(name) for name in ENVIRONMENT_KEY):
             return
-        self.problem('no Cloudflare credentials: set per_hostname_aop_api_token (keep it in Ansible Vault), or '
-                     'per_hostname_aop_api_key with per_hostname_aop_api_email, or CLOUDFLARE_API_TOKEN on the controller')
+        self.problem(
+            'no Cloudflare credentials: set per_hostname_aop_api_token (keep it in Ansible Vault), or '
+            'per_hostname_aop_api_key with per_hostname_aop_api_email, or CLOUDFLARE_API_TOKEN on the controller'
+        )
 
     def base_url(self):
         url = self.var('base_url') or self.environ.get('CLOUDFLARE_BASE_URL')
@@ -154,20 +156,20 @@ class _Planner(object):
         listed = self.var('certificates') or []
         single = [name for name in SINGLE_SET_VARIABLES if self.var(name)]
         if listed and single:
-            self.problem('per_hostname_aop_certificates is set, and so is %s: use one form, not both'
-                         % ', '.join(PREFIX + name for name in single))
+            self.problem('per_hostname_aop_certificates is set, and so is %s: use one form, not both' % ', '.join(PREFIX + name for name in single))
             return []
         if listed:
             if len(listed) > ZONE_CERTIFICATE_LIMIT:
-                self.problem('per_hostname_aop_certificates has %d sets; Cloudflare allows %d hostname client certificates '
-                             'per zone' % (len(listed), ZONE_CERTIFICATE_LIMIT))
+                self.problem(
+                    'per_hostname_aop_certificates has %d sets; Cloudflare allows %d hostname client certificates '
+                    'per zone' % (len(listed), ZONE_CERTIFICATE_LIMIT)
+                )
             return [(given, 'per_hostname_aop_certificates[%d].' % index) for index, given in enumerate(listed)]
         return [(dict((name, self.var(name)) for name in SINGLE_SET_VARIABLES), PREFIX)]
 
     def certificate_set(self, index, given, prefix, state, min_days_valid):
         if not isinstance(given, dict):
-            self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, '
-                         'and hostnames' % prefix[:-1])
+            self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, ' 'and hostnames' % prefix[:-1])
             return None
         hostnames = self.hostnames(given.get('hostnames'), prefix + 'hostnames')
         certificate_pem, certificate_path = self.pem(given, 'certificate', prefix, required=True)
@@ -175,9 +177,11 @@ class _Planner(object):
         if certificate_pem is None:
             return None
         # Problems name the variable the user set: the text or the file.
-        names = {'certificate': prefix + ('certificate_file' if certificate_path else 'certificate'),
-                 'private_key': prefix + ('private_key_file' if key_path else 'private_key'),
-                 'min_days_valid': PREFIX + 'min_days_valid'}
+        names = {
+            'certificate': prefix + ('certificate_file' if certificate_path else 'certificate'),
+            'private_key': prefix + ('private_key_file' if key_path else 'private_key'),
+            'min_days_valid': PREFIX + 'min_days_valid',
+        }
         try:
             cert = load_certificate(certificate_pem, option=names['certificate'])
             key = load_private_key(key_pem, option=names['private_key']) if key_pem else None
@@ -209,13 +213,14 @@ class _Planner(object):
             return str(text), None
         if not _given(path):
             if required:
-                self.problem('neither %s%s (PEM text) nor %s%s_file (a path on the controller) is given'
-                             % (prefix, kind, prefix, kind))
+                self.problem('neither %s%s (PEM text) nor %s%s_file (a path on the controller) is given' % (prefix, kind, prefix, kind))
             return None, None
         found, searched = self.find_file(str(path))
         if found is None:
-            self.problem('%s%s_file: %s not found on the controller (looked in %s); give an absolute path, or one relative '
-                         'to the playbook or to the working directory' % (prefix, kind, path, ', '.join(searched)))
+            self.problem(
+                '%s%s_file: %s not found on the controller (looked in %s); give an absolute path, or one relative '
+                'to the playbook or to the working directory' % (prefix, kind, path, ', '.join(searched))
+            )
             return None, None
         try:
             return self.read_file(found).decode('utf-8'), found
@@ -232,8 +237,10 @@ class _Planner(object):
         if not given:
             self.problem('%s is empty: name at least one hostname of the zone' % variable)
         if len(given) > CERTIFICATE_HOSTNAME_LIMIT:
-            self.problem('%s has %d entries; Cloudflare allows %d per certificate: spread them over more certificates'
-                         % (variable, len(given), CERTIFICATE_HOSTNAME_LIMIT))
+            self.problem(
+                '%s has %d entries; Cloudflare allows %d per certificate: spread them over more certificates'
+                % (variable, len(given), CERTIFICATE_HOSTNAME_LIMIT)
+            )
         hostnames = []
         for position, value in enumerate(given):
             hostname = normalize_hostname(str(value))
@@ -256,14 +263,15 @@ class _Planner(object):
             prefix = prefixes[item['index']]
             for hostname in item['hostnames']:
                 if hostname in seen_hostnames:
-                    self.problem('%shostnames: %s is already in %shostnames; a hostname uses one certificate'
-                                 % (prefix, hostname, seen_hostnames[hostname]))
+                    self.problem('%shostnames: %s is already in %shostnames; a hostname uses one certificate' % (prefix, hostname, seen_hostnames[hostname]))
                 seen_hostnames.setdefault(hostname, prefix)
                 if zone and HOSTNAME_PATTERN.match(hostname) and hostname != zone and not hostname.endswith('.' + zone):
                     self.problem('%shostnames: %s is not in the zone %s' % (prefix, hostname, zone))
             if item['fingerprint_sha256'] in seen_certificates:
-                self.problem('%scertificate is the same certificate as %scertificate: give each certificate once, with all '
-                             'its hostnames' % (prefix, seen_certificates[item['fingerprint_sha256']]))
+                self.problem(
+                    '%scertificate is the same certificate as %scertificate: give each certificate once, with all '
+                    'its hostnames' % (prefix, seen_certificates[item['fingerprint_sha256']])
+                )
             seen_certificates.setdefault(item['fingerprint_sha256'], prefix)
 
 
@@ -296,9 +304,16 @@ def difference(first, second, first_host, second_host):
         elif fingerprint not in ours:
             parts.append('%s only on %s' % (shown, second_host))
         elif ours[fingerprint] != theirs[fingerprint]:
-            parts.append('hostnames of %s: %s only on %s, %s only on %s' % (
-                shown, ', '.join(sorted(set(ours[fingerprint]) - set(theirs[fingerprint]))) or 'none', first_host,
-                ', '.join(sorted(set(theirs[fingerprint]) - set(ours[fingerprint]))) or 'none', second_host))
+            parts.append(
+                'hostnames of %s: %s only on %s, %s only on %s'
+                % (
+                    shown,
+                    ', '.join(sorted(set(ours[fingerprint]) - set(theirs[fingerprint]))) or 'none',
+                    first_host,
+                    ', '.join(sorted(set(theirs[fingerprint]) - set(ours[fingerprint]))) or 'none',
+                    second_host,
+                )
+            )
     return '; '.join(parts)
 
 
@@ -315,11 +330,9 @@ def assign_zone(host, plans):
         if name != host:
             other = declaration(plans[name])
             if other != own_declaration:
-                conflicts.append('%s and %s declare zone %s differently (%s)'
-                                 % (host, name, own['zone_key'], difference(own_declaration, other, host, name)))
+                conflicts.append('%s and %s declare zone %s differently (%s)' % (host, name, own['zone_key'], difference(own_declaration, other, host, name)))
     if conflicts:
-        raise PlanError(conflicts + ['give every host that names this zone the same per_hostname_aop_* variables, or '
-                                     'run the role for the zone from one host'])
+        raise PlanError(conflicts + ['give every host that names this zone the same per_hostname_aop_* variables, or run the role for the zone from one host'])
     owner = sharing[0]
     others = [name for name in sharing if name != owner]
     if owner == host:
@@ -333,8 +346,11 @@ def assign_zone(host, plans):
 
 def association_config(plan, certificates):
     """Step 3's config: every hostname of every set with the id step 1 returned for its certificate (same order)."""
-    return [{'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
-            for item, certificate in zip(plan['sets'], certificates) for hostname in item['hostnames']]
+    return [
+        {'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
+        for item, certificate in zip(plan['sets'], certificates)
+        for hostname in item['hostnames']
+    ]
 
 
 def certificates_to_delete(plan, certificates, associations):
@@ -366,15 +382,30 @@ def summary(plan, certificates, associations, full=False):
     lines = []
     for item, certificate in zip(plan['sets'], certificates):
         certificate = certificate or {}
-        lines.append('%s: certificate %s, %s, expires %s, %d hostname(s) %s' % (
-            item['label'], certificate.get('id'), certificate.get('status'), certificate.get('expires_on') or item['expires_on'],
-            len(by_certificate.get(certificate.get('id'), [])), 'enabled' if plan['state'] == 'present' else 'voided'))
+        lines.append(
+            '%s: certificate %s, %s, expires %s, %d hostname(s) %s'
+            % (
+                item['label'],
+                certificate.get('id'),
+                certificate.get('status'),
+                certificate.get('expires_on') or item['expires_on'],
+                len(by_certificate.get(certificate.get('id'), [])),
+                'enabled' if plan['state'] == 'present' else 'voided',
+            )
+        )
     changed = set(associations.get('changed_hostnames') or [])
     shown = [association for association in associations.get('hostnames') or [] if full or association['hostname'] in changed]
     for association in shown:
-        lines.append('%s %s: %s%s, status %s' % (
-            'changed' if association['hostname'] in changed else 'unchanged', association['hostname'], association['state'],
-            ' with certificate %s' % association['cert_id'] if association.get('cert_id') else '', association.get('status')))
+        lines.append(
+            '%s %s: %s%s, status %s'
+            % (
+                'changed' if association['hostname'] in changed else 'unchanged',
+                association['hostname'],
+                association['state'],
+                ' with certificate %s' % association['cert_id'] if association.get('cert_id') else '',
+                association.get('status'),
+            )
+        )
     if not full and not changed:
         lines.append('no hostname changed')
     return lines

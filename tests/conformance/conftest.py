@@ -4,10 +4,10 @@
 
 import pytest
 
-from .helpers import ZONE, Api, Control, SchemaChecker, new_emulator, token_headers
-
 # helpers put the repository on sys.path
 from tests.pki import CertificateAuthority  # pylint: disable=wrong-import-order,import-error
+
+from .helpers import ZONE, Api, Control, SchemaChecker, new_emulator, token_headers
 
 
 @pytest.fixture(scope="session")

@@ -73,18 +73,45 @@ def patch_quirks(spec):
 
 def add_zone_list_operation(spec):
     """GET /zones is in neither schema file; check it with the file's own zones_ envelope components."""
-    spec["components"]["schemas"]["emulator_zone_list"] = {"allOf": [
-        {"$ref": "#/components/schemas/zones_api-response-common"},
-        {"properties": {
-            "result": {"type": "array", "items": {"type": "object", "required": ["id", "name", "status"], "properties": {
-                "id": {"$ref": "#/components/schemas/zones_identifier"}, "name": {"type": "string"},
-                "status": {"type": "string"}, "paused": {"type": "boolean"}}}},
-            "result_info": {"$ref": "#/components/schemas/tls-certificates-and-hostnames_result_info"}}}]}
-    spec["paths"]["/zones"] = {"get": {"operationId": "emulator-zones-list", "responses": {
-        "200": {"description": "zones", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/emulator_zone_list"}}}},
-        "4XX": {"description": "failure", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/zones_api-response-common-failure"}}}},
-        "5XX": {"description": "failure", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/zones_api-response-common-failure"}}}},
-    }}}
+    spec["components"]["schemas"]["emulator_zone_list"] = {
+        "allOf": [
+            {"$ref": "#/components/schemas/zones_api-response-common"},
+            {
+                "properties": {
+                    "result": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["id", "name", "status"],
+                            "properties": {
+                                "id": {"$ref": "#/components/schemas/zones_identifier"},
+                                "name": {"type": "string"},
+                                "status": {"type": "string"},
+                                "paused": {"type": "boolean"},
+                            },
+                        },
+                    },
+                    "result_info": {"$ref": "#/components/schemas/tls-certificates-and-hostnames_result_info"},
+                }
+            },
+        ]
+    }
+    spec["paths"]["/zones"] = {
+        "get": {
+            "operationId": "emulator-zones-list",
+            "responses": {
+                "200": {"description": "zones", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/emulator_zone_list"}}}},
+                "4XX": {
+                    "description": "failure",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/zones_api-response-common-failure"}}},
+                },
+                "5XX": {
+                    "description": "failure",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/zones_api-response-common-failure"}}},
+                },
+            },
+        }
+    }
     return spec
 
 
@@ -109,8 +136,9 @@ RESULT_COMPONENTS = {
     "per-hostname-authenticated-origin-pull-upload-a-hostname-client-certificate": "tls-certificates-and-hostnames_schemas-certificateObject",
     "per-hostname-authenticated-origin-pull-get-the-hostname-client-certificate": "tls-certificates-and-hostnames_schemas-certificateObject",
     "per-hostname-authenticated-origin-pull-delete-hostname-client-certificate": "tls-certificates-and-hostnames_schemas-certificateObject",
-    "per-hostname-authenticated-origin-pull-enable-or-disable-a-hostname-for-client-authentication":
-        "tls-certificates-and-hostnames_hostname-authenticated-origin-pull",
+    "per-hostname-authenticated-origin-pull-enable-or-disable-a-hostname-for-client-authentication": (
+        "tls-certificates-and-hostnames_hostname-authenticated-origin-pull"
+    ),
     "per-hostname-authenticated-origin-pull-get-the-hostname-status-for-client-authentication": "tls-certificates-and-hostnames_hostname_certid_object",
     "zone-settings-get-single-setting": "zones_tls_client_auth",
     "zone-settings-edit-single-setting": "zones_tls_client_auth",
@@ -141,7 +169,7 @@ class Exchange:
     @property
     def api_path(self):
         """Path below /client/v4, as the schema's paths are written."""
-        return self.path[len(API_PREFIX):]
+        return self.path[len(API_PREFIX) :]
 
     @property
     def query(self):

@@ -33,15 +33,19 @@ def test_token_and_global_key_authenticate(emulator, schema_checker):
     assert by_token.ok("GET", "/zones") == by_key.ok("GET", "/zones")
 
 
-@pytest.mark.parametrize("headers", [
-    {},
-    {"Authorization": "Bearer wrong-token"},
-    {"Authorization": "Basic dXNlcjpwYXNz"},
-    {"Authorization": "Bearer "},
-    {"X-Auth-Email": "emulator@example.com", "X-Auth-Key": "wrong-key"},
-    {"X-Auth-Email": "someone@example.com", "X-Auth-Key": "emulator-global-api-key"},
-    {"X-Auth-Key": "emulator-global-api-key"},
-], ids=["missing", "wrong-token", "basic", "empty-token", "wrong-key", "wrong-email", "key-without-email"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer wrong-token"},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+        {"X-Auth-Email": "emulator@example.com", "X-Auth-Key": "wrong-key"},
+        {"X-Auth-Email": "someone@example.com", "X-Auth-Key": "emulator-global-api-key"},
+        {"X-Auth-Key": "emulator-global-api-key"},
+    ],
+    ids=["missing", "wrong-token", "basic", "empty-token", "wrong-key", "wrong-email", "key-without-email"],
+)
 def test_bad_credentials_answer_401(emulator, schema_checker, zone_id, headers):
     client = Api(emulator.base_url, headers, schema_checker)
     assert client.error("GET", "/zones", 401, 10000) == "Authentication error"
@@ -204,22 +208,25 @@ def test_mismatched_key_refused(api, zone_id, ec_ca, rsa_ca):
     assert api.error("POST", certificates_path(zone_id), 400, 1402, json=body) == "The private key does not match the certificate."
 
 
-@pytest.mark.parametrize("body, code", [
-    (b"{not json", 6007),
-    (b"", 6007),
-    (b"\xff\xfe", 6007),
-    (b"[]", 1400),
-    (b'"certificate"', 1400),
-    (b'{"certificate": "x"}', 1400),
-    (b'{"private_key": "x"}', 1400),
-    (b'{"certificate": 1, "private_key": "x"}', 1400),
-    (b'{"certificate": "x", "private_key": null}', 1400),
-    (b'{"certificate": "   ", "private_key": "x"}', 1400),
-    (b'{"certificate": "not a pem", "private_key": "x"}', 1401),
-    (b'{"certificate": "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n", "private_key": "x"}', 1401),
-    (b'{"certificate": "caf\\u00e9", "private_key": "x"}', 1401),
-], ids=["malformed", "empty", "not-utf8", "array", "string", "no-key", "no-cert", "cert-int", "key-null", "blank",
-        "not-pem", "bad-der", "non-ascii"])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (b"{not json", 6007),
+        (b"", 6007),
+        (b"\xff\xfe", 6007),
+        (b"[]", 1400),
+        (b'"certificate"', 1400),
+        (b'{"certificate": "x"}', 1400),
+        (b'{"private_key": "x"}', 1400),
+        (b'{"certificate": 1, "private_key": "x"}', 1400),
+        (b'{"certificate": "x", "private_key": null}', 1400),
+        (b'{"certificate": "   ", "private_key": "x"}', 1400),
+        (b'{"certificate": "not a pem", "private_key": "x"}', 1401),
+        (b'{"certificate": "-----BEGIN CERTIFICATE-----\\nAAAA\\n-----END CERTIFICATE-----\\n", "private_key": "x"}', 1401),
+        (b'{"certificate": "caf\\u00e9", "private_key": "x"}', 1401),
+    ],
+    ids=["malformed", "empty", "not-utf8", "array", "string", "no-key", "no-cert", "cert-int", "key-null", "blank", "not-pem", "bad-der", "non-ascii"],
+)
 def test_bad_upload_bodies_answer_400(api, zone_id, body, code):
     api.error("POST", certificates_path(zone_id), 400, code, data=body, headers={"Content-Type": "application/json"})
 
@@ -270,8 +277,22 @@ def test_associate_read_back_and_disable(api, zone_id, rsa_ca):
     for field in ("certificate", "issuer", "serial_number", "signature", "expires_on"):
         assert got[field] == cert[field]
     assert got["cert_uploaded_on"] == cert["uploaded_on"]
-    assert set(got) == {"hostname", "cert_id", "enabled", "status", "cert_status", "certificate", "issuer", "serial_number",
-                        "signature", "expires_on", "created_at", "updated_at", "cert_uploaded_on", "cert_updated_at"}
+    assert set(got) == {
+        "hostname",
+        "cert_id",
+        "enabled",
+        "status",
+        "cert_status",
+        "certificate",
+        "issuer",
+        "serial_number",
+        "signature",
+        "expires_on",
+        "created_at",
+        "updated_at",
+        "cert_uploaded_on",
+        "cert_updated_at",
+    }
     [disabled] = put(api, zone_id, association("app.example.com", cert["id"], False))
     assert disabled["enabled"] is False and disabled["created_at"] == got["created_at"]
     assert api.ok("GET", hostnames_path(zone_id, "app.example.com"))["enabled"] is False
@@ -367,25 +388,45 @@ def test_moving_hostname_frees_old_certificate(api, zone_id, ec_ca):
     assert api.ok("GET", hostnames_path(zone_id, "app.example.com"))["cert_id"] == new_id
 
 
-@pytest.mark.parametrize("config, code", [
-    (None, 1400),
-    ("x", 1400),
-    ([], 1400),
-    (["x"], 1400),
-    ([{"hostname": "app.example.com", "cert_id": "CERT"}], 1400),
-    ([{"hostname": "app.example.com", "enabled": True}], 1400),
-    ([{"cert_id": "CERT", "enabled": True}], 1400),
-    ([{"hostname": 5, "cert_id": "CERT", "enabled": True}], 1400),
-    ([{"hostname": "app.example.com", "cert_id": 5, "enabled": True}], 1400),
-    ([{"hostname": "app.example.com", "cert_id": "CERT", "enabled": "yes"}], 1400),
-    ([{"hostname": "app.example.com", "cert_id": "CERT", "enabled": True}] * 2, 1400),
-    ([{"hostname": "app.example.org", "cert_id": "CERT", "enabled": True}], 1417),
-    ([{"hostname": "notexample.com", "cert_id": "CERT", "enabled": True}], 1417),
-    ([{"hostname": "*.example.com", "cert_id": "CERT", "enabled": True}], 1417),
-    ([{"hostname": "bad_name.example.com", "cert_id": "CERT", "enabled": True}], 1417),
-    ([{"hostname": "", "cert_id": "CERT", "enabled": True}], 1417),
-], ids=["null", "string", "empty", "item-string", "no-enabled", "no-cert-id", "no-hostname", "hostname-int", "cert-id-int",
-        "enabled-string", "duplicate", "other-domain", "suffix-trick", "wildcard", "underscore", "blank-hostname"])
+@pytest.mark.parametrize(
+    "config, code",
+    [
+        (None, 1400),
+        ("x", 1400),
+        ([], 1400),
+        (["x"], 1400),
+        ([{"hostname": "app.example.com", "cert_id": "CERT"}], 1400),
+        ([{"hostname": "app.example.com", "enabled": True}], 1400),
+        ([{"cert_id": "CERT", "enabled": True}], 1400),
+        ([{"hostname": 5, "cert_id": "CERT", "enabled": True}], 1400),
+        ([{"hostname": "app.example.com", "cert_id": 5, "enabled": True}], 1400),
+        ([{"hostname": "app.example.com", "cert_id": "CERT", "enabled": "yes"}], 1400),
+        ([{"hostname": "app.example.com", "cert_id": "CERT", "enabled": True}] * 2, 1400),
+        ([{"hostname": "app.example.org", "cert_id": "CERT", "enabled": True}], 1417),
+        ([{"hostname": "notexample.com", "cert_id": "CERT", "enabled": True}], 1417),
+        ([{"hostname": "*.example.com", "cert_id": "CERT", "enabled": True}], 1417),
+        ([{"hostname": "bad_name.example.com", "cert_id": "CERT", "enabled": True}], 1417),
+        ([{"hostname": "", "cert_id": "CERT", "enabled": True}], 1417),
+    ],
+    ids=[
+        "null",
+        "string",
+        "empty",
+        "item-string",
+        "no-enabled",
+        "no-cert-id",
+        "no-hostname",
+        "hostname-int",
+        "cert-id-int",
+        "enabled-string",
+        "duplicate",
+        "other-domain",
+        "suffix-trick",
+        "wildcard",
+        "underscore",
+        "blank-hostname",
+    ],
+)
 def test_bad_put_bodies_answer_400(api, zone_id, ec_ca, config, code):
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     if isinstance(config, list):

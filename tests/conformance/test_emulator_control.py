@@ -14,10 +14,12 @@ from .helpers import association, certificates_path, hostnames_path, setting_pat
 
 def ratelimit_fields(response):
     """{'r': remaining, 't': reset} from the Ratelimit header, and the policy's {'q', 'w'}."""
+
     def parse(header):
         name, *params = header.split(";")
         assert name == '"default"'
         return {key: int(value) for key, value in (param.split("=") for param in params)}
+
     return parse(response.headers["Ratelimit"]), parse(response.headers["Ratelimit-Policy"])
 
 
@@ -114,8 +116,7 @@ def test_fault_queue_and_clear(control):
     assert control.clear_faults() == []
 
 
-@pytest.mark.parametrize("spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("},
-                                  {"kind": "502", "colour": "red"}, []])
+@pytest.mark.parametrize("spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("}, {"kind": "502", "colour": "red"}, []])
 def test_bad_fault_specs_answer_400(emulator, spec):
     response = requests.post(emulator.control_url + "/faults", json=spec, timeout=5)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1400
@@ -169,8 +170,7 @@ def test_requests_an_earlier_fault_takes_do_not_count_for_an_every_fault(api, co
 
 
 def test_config_defaults_and_validation(emulator, control):
-    assert control.config() == {"latency_ms": 0, "activation_seconds": 0, "rate_limit": 1200, "rate_window": 300,
-                                "list_page_size": None, "void_mode": "remove"}
+    assert control.config() == {"latency_ms": 0, "activation_seconds": 0, "rate_limit": 1200, "rate_window": 300, "list_page_size": None, "void_mode": "remove"}
     for bad in ({"latency_ms": -1}, {"void_mode": "keep"}, {"rate_limit": 0}, {"list_page_size": True}, {"colour": 1}):
         response = requests.patch(emulator.control_url + "/config", json=bad, timeout=5)
         assert response.status_code == 400, bad

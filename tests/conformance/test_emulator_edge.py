@@ -15,10 +15,10 @@ import pytest
 import requests
 from cryptography import x509
 
-from .helpers import OTHER_ZONE, ZONE, Api, association, certificates_path, hostnames_path, new_emulator, setting_path, token_headers
-
 # helpers put the repository on sys.path
 from tests import pki  # pylint: disable=wrong-import-order,import-error
+
+from .helpers import OTHER_ZONE, ZONE, Api, association, certificates_path, hostnames_path, new_emulator, setting_path, token_headers
 
 BIG_BODY = "x" * 5000
 
@@ -34,8 +34,14 @@ class OriginHandler(BaseHTTPRequestHandler):
 
     def do_GET(self):  # pylint: disable=invalid-name
         client = self.connection.getpeercert(binary_form=True)
-        self.server.seen.append({"sni": getattr(self.connection, "sni", None), "host": self.headers["Host"], "path": self.path,
-                                 "client": pki.fingerprint(x509.load_der_x509_certificate(client), ":") if client else None})
+        self.server.seen.append(
+            {
+                "sni": getattr(self.connection, "sni", None),
+                "host": self.headers["Host"],
+                "path": self.path,
+                "client": pki.fingerprint(x509.load_der_x509_certificate(client), ":") if client else None,
+            }
+        )
         body = (BIG_BODY if self.path == "/big" else "hello from the origin\n").encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -110,8 +116,13 @@ def test_an_enabled_active_association_presents_its_certificate(emulator, api, z
     result = pulled(emulator, hostname="App.Example.com", origin=origin.url, path="/health?x=1")
 
     fingerprint = pki.fingerprint(upload.cert, ":")
-    assert result == {"hostname": "app.example.com", "presented": {"cert_id": cert_id, "fingerprint_sha256": fingerprint},
-                      "status": 200, "body": "hello from the origin\n", "error": None}
+    assert result == {
+        "hostname": "app.example.com",
+        "presented": {"cert_id": cert_id, "fingerprint_sha256": fingerprint},
+        "status": 200,
+        "body": "hello from the origin\n",
+        "error": None,
+    }
     assert origin.seen == [{"sni": "app.example.com", "host": "app.example.com", "path": "/health?x=1", "client": fingerprint}]
 
 
@@ -170,27 +181,42 @@ def test_a_connection_error_is_reported_not_raised(emulator, api, zone_id, ec_ca
     assert (result["status"], result["body"]) == (None, None) and "Connection refused" in result["error"]
 
 
-@pytest.mark.parametrize("origin_url", [
-    "https://192.0.2.1/", "https://10.0.0.1:8443/", "https://example.com/", "https://[::1]:8443/", "https://localhost.example/",
-    "http://127.0.0.1:8080/", "https://127.0.0.1:99999/", "https://user@127.0.0.1/", "https://127.0.0.1/app", "127.0.0.1:443", 443,
-])
+@pytest.mark.parametrize(
+    "origin_url",
+    [
+        "https://192.0.2.1/",
+        "https://10.0.0.1:8443/",
+        "https://example.com/",
+        "https://[::1]:8443/",
+        "https://localhost.example/",
+        "http://127.0.0.1:8080/",
+        "https://127.0.0.1:99999/",
+        "https://user@127.0.0.1/",
+        "https://127.0.0.1/app",
+        "127.0.0.1:443",
+        443,
+    ],
+)
 def test_only_https_loopback_origins_are_accepted(emulator, origin_url):
     response = pull(emulator, hostname="app.example.com", origin=origin_url)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1400, response.text
 
 
-@pytest.mark.parametrize("body, code, words", [
-    ({"origin": "https://127.0.0.1/"}, 1400, "hostname must be"),
-    ({"hostname": "*.example.com", "origin": "https://127.0.0.1/"}, 1400, "hostname must be"),
-    ({"hostname": "app.example.org", "origin": "https://127.0.0.1/"}, 1417, "in no zone"),
-    ({"hostname": "app.example.com"}, 1400, "origin is required"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "health"}, 1400, "path must"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "/a b"}, 1400, "path must"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "/caf\u00e9"}, 1400, "path must"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "ca_file": "/nonexistent/ca.pem"}, 1400, "cannot load"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "ca_file": 1}, 1400, "ca_file must"),
-    ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "verify": False}, 1400, "Unknown field(s) verify"),
-])
+@pytest.mark.parametrize(
+    "body, code, words",
+    [
+        ({"origin": "https://127.0.0.1/"}, 1400, "hostname must be"),
+        ({"hostname": "*.example.com", "origin": "https://127.0.0.1/"}, 1400, "hostname must be"),
+        ({"hostname": "app.example.org", "origin": "https://127.0.0.1/"}, 1417, "in no zone"),
+        ({"hostname": "app.example.com"}, 1400, "origin is required"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "health"}, 1400, "path must"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "/a b"}, 1400, "path must"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "path": "/caf\u00e9"}, 1400, "path must"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "ca_file": "/nonexistent/ca.pem"}, 1400, "cannot load"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "ca_file": 1}, 1400, "ca_file must"),
+        ({"hostname": "app.example.com", "origin": "https://127.0.0.1/", "verify": False}, 1400, "Unknown field(s) verify"),
+    ],
+)
 def test_bad_pulls_answer_400_naming_the_problem(emulator, body, code, words):
     response = pull(emulator, **body)
     assert response.status_code == 400, response.text

@@ -15,8 +15,20 @@ import pytest
 from openapi_core.testing import MockRequest
 from openapi_core.validation.response.exceptions import InvalidData
 
-from .helpers import (API_PREFIX, FIXTURES_DIR, SCHEMA_HOST, Api, Exchange, SchemaChecker, association, certificates_path, hostnames_path,
-                      load_json, setting_path, token_headers)
+from .helpers import (
+    API_PREFIX,
+    FIXTURES_DIR,
+    SCHEMA_HOST,
+    Api,
+    Exchange,
+    SchemaChecker,
+    association,
+    certificates_path,
+    hostnames_path,
+    load_json,
+    setting_path,
+    token_headers,
+)
 
 FIXTURES = load_json(FIXTURES_DIR / "INDEX.json")
 RESPONSE_FIXTURES = [entry for entry in FIXTURES if entry["fixture"].endswith(".response.json")]
@@ -51,8 +63,9 @@ def test_fixture_responses_validate(schema_checker, entry):
 @pytest.mark.parametrize("entry", REQUEST_FIXTURES, ids=fixture_id)
 def test_fixture_requests_validate(schema_checker, entry):
     body = (FIXTURES_DIR / entry["fixture"].rsplit("/", 1)[1]).read_bytes()
-    request = MockRequest(SCHEMA_HOST, entry["method"], "/client/v4" + entry["path_served"], data=body,
-                          headers={"X-Auth-Email": "user@example.com", "X-Auth-Key": "key"})
+    request = MockRequest(
+        SCHEMA_HOST, entry["method"], "/client/v4" + entry["path_served"], data=body, headers={"X-Auth-Email": "user@example.com", "X-Auth-Key": "key"}
+    )
     schema_checker.spec_2024.openapi.validate_request(request)
 
 
@@ -110,8 +123,7 @@ def test_key_and_email_responses_conform_too(emulator, control, zone_id, ec_ca):
 
 # ----- the checker is strict --------------------------------------------------------------------------------------
 
-HEADERS = {"cf-ray": "0123456789abcdef-EMU", "Ratelimit": '"default";r=1;t=1', "Ratelimit-Policy": '"default";q=1;w=1',
-           "Content-Type": "application/json"}
+HEADERS = {"cf-ray": "0123456789abcdef-EMU", "Ratelimit": '"default";r=1;t=1', "Ratelimit-Policy": '"default";q=1;w=1', "Content-Type": "application/json"}
 ZONE_PATH = "https://emulator/client/v4/zones/" + "a" * 32
 
 

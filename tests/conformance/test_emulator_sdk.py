@@ -56,8 +56,7 @@ def test_certificates_with_the_sdk(client, emulator, rsa_ca):
 def test_setting_and_hostnames_with_the_sdk(client, emulator, ec_ca):
     zone_id = emulator.zone_ids[ZONE]
     leaf = ec_ca.issue()
-    cert_id = client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem,
-                                                                         private_key=leaf.key_pem).id
+    cert_id = client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem, private_key=leaf.key_pem).id
     edited = client.zones.settings.edit("tls_client_auth", zone_id=zone_id, value="on")
     assert (edited.id, edited.value) == ("tls_client_auth", "on")
     got = client.zones.settings.get("tls_client_auth", zone_id=zone_id)

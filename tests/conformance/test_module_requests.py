@@ -81,15 +81,28 @@ class RecordingProxy:
         class Handler(BaseHTTPRequestHandler):
             def do_any(self):
                 body = self.rfile.read(int(self.headers.get('Content-Length') or 0))
-                request = urllib.request.Request(proxy.target + self.path, data=body or None, method=self.command,
-                                                 headers={name: value for name, value in self.headers.items() if name.lower() != 'host'})
+                request = urllib.request.Request(
+                    proxy.target + self.path,
+                    data=body or None,
+                    method=self.command,
+                    headers={name: value for name, value in self.headers.items() if name.lower() != 'host'},
+                )
                 try:
                     with urllib.request.urlopen(request, timeout=30) as answer:
                         status, headers, payload = answer.status, answer.headers, answer.read()
                 except urllib.error.HTTPError as error:
                     status, headers, payload = error.code, error.headers, error.read()
-                proxy.exchanges.append({'method': self.command, 'path': self.path, 'headers': dict(self.headers.items()),
-                                        'body': body, 'status': status, 'response_headers': headers, 'response': payload})
+                proxy.exchanges.append(
+                    {
+                        'method': self.command,
+                        'path': self.path,
+                        'headers': dict(self.headers.items()),
+                        'body': body,
+                        'status': status,
+                        'response_headers': headers,
+                        'response': payload,
+                    }
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     if name.lower() not in ('transfer-encoding', 'connection', 'content-length', 'server', 'date'):
@@ -130,14 +143,38 @@ def recorded(tmp_path_factory, ec_ca):
             # The schema's AOP operations declare only the global key + e-mail scheme (the API takes tokens too):
             # the run uses the key, so that requests validate against the schema as it is.
             credentials = emulator.credentials
-            extra_vars.write_text(json.dumps({'proxy_url': proxy.url + API_PREFIX,
-                                              'api_key': credentials.api_key, 'api_email': credentials.api_email,
-                                              'certificate': leaf.cert_pem, 'private_key': leaf.key_pem}))
-            env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'), ANSIBLE_LOCALHOST_WARNING='false',
-                       ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_NOCOLOR='1')
-            run = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(playbook),
-                                  '-e', '@%s' % extra_vars, '-e', 'ansible_python_interpreter=%s' % sys.executable],
-                                 env=env, capture_output=True, text=True, check=False)
+            extra_vars.write_text(
+                json.dumps(
+                    {
+                        'proxy_url': proxy.url + API_PREFIX,
+                        'api_key': credentials.api_key,
+                        'api_email': credentials.api_email,
+                        'certificate': leaf.cert_pem,
+                        'private_key': leaf.key_pem,
+                    }
+                )
+            )
+            env = dict(
+                os.environ,
+                ANSIBLE_COLLECTIONS_PATH=str(tmp_path / 'collections'),
+                ANSIBLE_LOCALHOST_WARNING='false',
+                ANSIBLE_INVENTORY_UNPARSED_WARNING='false',
+                ANSIBLE_NOCOLOR='1',
+            )
+            run = subprocess.run(
+                [
+                    os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                    str(playbook),
+                    '-e',
+                    '@%s' % extra_vars,
+                    '-e',
+                    'ansible_python_interpreter=%s' % sys.executable,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             assert run.returncode == 0, run.stdout + run.stderr
         finally:
             proxy.stop()
@@ -156,15 +193,18 @@ def test_every_module_request_and_answer_conforms(recorded, schema_checker):
             body = b'{}'
         request = MockRequest(SCHEMA_HOST, exchange['method'].lower(), path, args=query, data=body, headers=exchange['headers'])
         schema_checker.spec_2024.openapi.validate_request(request)
-        api_path = path[len(API_PREFIX):]
+        api_path = path[len(API_PREFIX) :]
         if api_path.endswith('/settings/tls_client_auth'):
             # openapi-core does not pick this file's path parameter out of the path by itself: give it.
             zone_identifier = api_path.split('/')[2]
-            schema_checker.spec_2023.openapi.validate_request(MockRequest(
-                SCHEMA_HOST, exchange['method'].lower(), path, data=body, headers=exchange['headers'],
-                view_args={'zone_identifier': zone_identifier}))
-        schema_checker.check(Exchange(exchange['method'], SCHEMA_HOST + exchange['path'], exchange['status'],
-                                      exchange['response_headers'], exchange['response']))
+            schema_checker.spec_2023.openapi.validate_request(
+                MockRequest(
+                    SCHEMA_HOST, exchange['method'].lower(), path, data=body, headers=exchange['headers'], view_args={'zone_identifier': zone_identifier}
+                )
+            )
+        schema_checker.check(
+            Exchange(exchange['method'], SCHEMA_HOST + exchange['path'], exchange['status'], exchange['response_headers'], exchange['response'])
+        )
         operations.add((exchange['method'], schema_checker.spec_2024.path_template(api_path)))
 
     # The run must have exercised every operation the modules know, or this test proves less than it says.

@@ -34,8 +34,9 @@ def collections_root():
     """The collection tree scripts/lib.sh builds (AOP_COLLECTIONS_ROOT, else build/collections)."""
     root = Path(os.environ.get('AOP_COLLECTIONS_ROOT') or REPO_ROOT / 'build' / 'collections')
     if not (root / 'ansible_collections' / 'aop' / 'cloudflare' / 'galaxy.yml').is_file():
-        pytest.exit('no collection tree at %s: run the e2e nox session (bash scripts/test.sh e2e), or build_collection_tree '
-                    'from scripts/lib.sh' % root, returncode=2)
+        pytest.exit(
+            'no collection tree at %s: run the e2e nox session (bash scripts/test.sh e2e), or build_collection_tree ' 'from scripts/lib.sh' % root, returncode=2
+        )
     return root
 
 
@@ -47,7 +48,10 @@ class Emulator:
             [sys.executable, str(EMULATOR), '--port', '0', '--activation-seconds', str(ACTIVATION_SECONDS)]
             + [arg for zone in zones for arg in ('--zone', zone)]
             + (['--state', str(state_file)] if state_file else []),
-            stdout=subprocess.PIPE, stderr=(tmp_path / 'emulator.log').open('w'), text=True)
+            stdout=subprocess.PIPE,
+            stderr=(tmp_path / 'emulator.log').open('w'),
+            text=True,
+        )
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError('the emulator did not start: %s' % (tmp_path / 'emulator.log').read_text())
@@ -106,8 +110,9 @@ class Run:
     def __init__(self, completed):
         self.rc = completed.returncode
         self.output = completed.stdout + completed.stderr
-        self.recap = dict((match[0], dict(zip(('ok', 'changed', 'unreachable', 'failed', 'skipped'), map(int, match[1:]))))
-                          for match in RECAP_LINE.findall(completed.stdout))
+        self.recap = dict(
+            (match[0], dict(zip(('ok', 'changed', 'unreachable', 'failed', 'skipped'), map(int, match[1:])))) for match in RECAP_LINE.findall(completed.stdout)
+        )
 
     def __repr__(self):
         return 'rc=%s\n%s' % (self.rc, self.output[-6000:])
@@ -117,8 +122,7 @@ class Run:
 def pki(tmp_path_factory):
     """A demo CA with client certificates a, b and c, made by scripts/make_demo_pki.py."""
     directory = tmp_path_factory.mktemp('pki')
-    subprocess.run([sys.executable, str(MAKE_PKI), str(directory), '--client', 'a', '--client', 'b', '--client', 'c'],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(MAKE_PKI), str(directory), '--client', 'a', '--client', 'b', '--client', 'c'], check=True, capture_output=True)
     return directory
 
 
@@ -148,18 +152,20 @@ def ansible(tmp_path):
     """ansible(plays, *args, inventory=None) -> Run: writes the playbook (a list of plays) and runs it."""
     root = collections_root()
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('CLOUDFLARE_', 'ANSIBLE_')))
-    env.update({
-        'ANSIBLE_COLLECTIONS_PATH': str(root),
-        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_LOCALHOST_WARNING': 'false',
-        'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
-        'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-        'ANSIBLE_HOST_KEY_CHECKING': 'false',
-        'ANSIBLE_RETRY_FILES_ENABLED': 'false',
-        # The shared rate budget of each test's emulator stays with the test.
-        'AOP_CLOUDFLARE_RATELIMIT_DIR': str(tmp_path / 'ratelimit'),
-    })
+    env.update(
+        {
+            'ANSIBLE_COLLECTIONS_PATH': str(root),
+            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_LOCALHOST_WARNING': 'false',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': 'false',
+            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
+            'ANSIBLE_HOST_KEY_CHECKING': 'false',
+            'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+            # The shared rate budget of each test's emulator stays with the test.
+            'AOP_CLOUDFLARE_RATELIMIT_DIR': str(tmp_path / 'ratelimit'),
+        }
+    )
     playbook_bin = str(Path(sys.executable).parent / 'ansible-playbook')
     counter = itertools.count(1)
 
@@ -178,8 +184,9 @@ def ansible(tmp_path):
                 inventory_file.write_text(yaml.safe_dump(inventory, sort_keys=False))
                 inventory = inventory_file
             command += ['-i', str(inventory)]
-        completed = subprocess.run(command, env=dict(env, **(env_extra or {})), cwd=str(tmp_path), capture_output=True,
-                                   text=True, timeout=PLAYBOOK_TIMEOUT, check=False)
+        completed = subprocess.run(
+            command, env=dict(env, **(env_extra or {})), cwd=str(tmp_path), capture_output=True, text=True, timeout=PLAYBOOK_TIMEOUT, check=False
+        )
         return Run(completed)
 
     return run

@@ -54,8 +54,7 @@ def doc_examples():
     for doc in DOCS:
         for number, match in enumerate(FENCE.finditer((REPO_ROOT / doc).read_text()), 1):
             indent = match.group(1)
-            text = ''.join(line[len(indent):] if line.startswith(indent) else line
-                           for line in match.group(2).splitlines(True))
+            text = ''.join(line[len(indent) :] if line.startswith(indent) else line for line in match.group(2).splitlines(True))
             examples.append(('%s#%d' % (doc, number), text))
     for module in sorted((REPO_ROOT / 'plugins' / 'modules').glob('*.py')):
         for node in ast.parse(module.read_text()).body:
@@ -83,8 +82,7 @@ def kind_of(text):
 
 
 EXAMPLES = doc_examples()
-BY_KIND = dict((kind, [(name, text) for name, text in EXAMPLES if kind_of(text) == kind])
-               for kind in ('plays', 'tasks', 'requirements', 'layout'))
+BY_KIND = dict((kind, [(name, text) for name, text in EXAMPLES if kind_of(text) == kind]) for kind in ('plays', 'tasks', 'requirements', 'layout'))
 
 
 def ids(examples):
@@ -103,8 +101,7 @@ def docs_pki(tmp_path_factory):
     """Every pki/NAME.crt and pki/NAME.key the examples name, made by scripts/make_demo_pki.py (NAME ca is its CA)."""
     directory = tmp_path_factory.mktemp('docs-pki') / 'pki'
     names = sorted(set(name for _id, text in EXAMPLES for name in PKI_FILE.findall(text)) - {'ca'})
-    subprocess.run([sys.executable, str(MAKE_PKI), str(directory)] + [arg for name in names for arg in ('--client', name)],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(MAKE_PKI), str(directory)] + [arg for name in names for arg in ('--client', name)], check=True, capture_output=True)
     return directory
 
 
@@ -112,13 +109,18 @@ def web_servers_inventory(directory):
     """The inventory the role's examples call "yours": two web servers, stood in for by this machine."""
     tls_dir = directory / 'nginx-tls'
     tls_dir.mkdir()
-    return {'webservers': {
-        'hosts': {'web1.example.com': {'public_hostname': 'app.example.com'},
-                  'web2.example.com': {'public_hostname': 'api.example.com'}},
-        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
-                 # No sudo on this machine: the stand-ins take "become: true" as the user that runs the test.
-                 'ansible_become': False,
-                 'nginx_tls_dir': str(tls_dir)}}}
+    return {
+        'webservers': {
+            'hosts': {'web1.example.com': {'public_hostname': 'app.example.com'}, 'web2.example.com': {'public_hostname': 'api.example.com'}},
+            'vars': {
+                'ansible_connection': 'local',
+                'ansible_python_interpreter': sys.executable,
+                # No sudo on this machine: the stand-ins take "become: true" as the user that runs the test.
+                'ansible_become': False,
+                'nginx_tls_dir': str(tls_dir),
+            },
+        }
+    }
 
 
 def write_vault(directory, token):
@@ -127,15 +129,17 @@ def write_vault(directory, token):
     password_file.write_text(VAULT_PASSWORD + '\n')
     vault = directory / 'vault.yml'
     vault.write_text(yaml.safe_dump({'vault_cloudflare_api_token': token}))
-    subprocess.run([str(Path(sys.executable).parent / 'ansible-vault'), 'encrypt', str(vault), '--vault-password-file',
-                    str(password_file)], check=True, capture_output=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / 'ansible-vault'), 'encrypt', str(vault), '--vault-password-file', str(password_file)],
+        check=True,
+        capture_output=True,
+    )
     assert vault.read_text().startswith('$ANSIBLE_VAULT;')
     return password_file
 
 
 @pytest.mark.parametrize('name, text', BY_KIND['plays'] + BY_KIND['tasks'], ids=ids(BY_KIND['plays'] + BY_KIND['tasks']))
-def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text, emulator, ansible, docs_pki, tmp_path,
-                                                                      record_property):
+def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text, emulator, ansible, docs_pki, tmp_path, record_property):
     directory = tmp_path / 'example'
     directory.mkdir()
     if kind_of(text) == 'tasks':
@@ -166,20 +170,33 @@ def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text
         assert calls > 0, 'the example never reached the emulator'
     assert second.rc == 0, second
     assert sum(counts['changed'] for counts in second.recap.values()) == 0, second
-    record_property('summary', '%-40s changed %d, then 0; %3d API calls in the first run; %.1f s' % (
-        name, sum(counts['changed'] for counts in first.recap.values()), calls, time.monotonic() - started))
+    record_property(
+        'summary',
+        '%-40s changed %d, then 0; %3d API calls in the first run; %.1f s'
+        % (name, sum(counts['changed'] for counts in first.recap.values()), calls, time.monotonic() - started),
+    )
 
 
 @pytest.mark.parametrize('name, text', BY_KIND['requirements'], ids=ids(BY_KIND['requirements']))
 def test_the_requirements_file_accepts_this_version_and_installs_nothing_twice(name, text, tmp_path):
     """ansible-galaxy with the collection under test installed (and no Galaxy to reach): the range must take it."""
     (tmp_path / 'requirements.yml').write_text(text)
-    environment = {'PATH': str(Path(sys.executable).parent), 'HOME': str(tmp_path),
-                   'ANSIBLE_COLLECTIONS_PATH': str(collections_root()), 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'}
+    environment = {
+        'PATH': str(Path(sys.executable).parent),
+        'HOME': str(tmp_path),
+        'ANSIBLE_COLLECTIONS_PATH': str(collections_root()),
+        'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+    }
     for _run in range(2):
-        completed = subprocess.run([str(Path(sys.executable).parent / 'ansible-galaxy'), 'collection', 'install', '-r',
-                                    'requirements.yml', '--offline'], cwd=str(tmp_path), env=environment,
-                                   capture_output=True, text=True, timeout=120, check=False)
+        completed = subprocess.run(
+            [str(Path(sys.executable).parent / 'ansible-galaxy'), 'collection', 'install', '-r', 'requirements.yml', '--offline'],
+            cwd=str(tmp_path),
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert completed.returncode == 0, completed.stdout + completed.stderr
         assert 'Nothing to do. All requested collections are already installed' in completed.stdout, completed.stdout
 

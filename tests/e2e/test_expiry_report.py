@@ -22,31 +22,39 @@ def cert_id_of(emulator, zone, hostname):
 def test_the_report_fails_only_zones_whose_certificate_in_use_expires_soon(emulator_with_zones, pki, ansible, tmp_path):
     emulator = emulator_with_zones([HEALTHY, EXPIRING, UNUSED])
     short = tmp_path / 'short-pki'
-    subprocess.run([sys.executable, str(MAKE_PKI), str(short), '--client', 'short', '--days', '10'], check=True,
-                   capture_output=True)
+    subprocess.run([sys.executable, str(MAKE_PKI), str(short), '--client', 'short', '--days', '10'], check=True, capture_output=True)
     year_long = {'certificate_file': str(pki / 'a.crt'), 'private_key_file': str(pki / 'a.key')}
     ten_days = {'certificate_file': str(short / 'short.crt'), 'private_key_file': str(short / 'short.key')}
     # The role's own variables, in both of their forms; the report reads the same inventory.
-    inventory = {'cloudflare_zones': {
-        'vars': {'ansible_connection': 'local', 'per_hostname_aop_zone': '{{ inventory_hostname }}',
-                 'per_hostname_aop_base_url': emulator.base_url, 'per_hostname_aop_api_token': emulator.api_token},
-        'hosts': {
-            HEALTHY: {'per_hostname_aop_certificate_file': year_long['certificate_file'],
-                      'per_hostname_aop_private_key_file': year_long['private_key_file'],
-                      'per_hostname_aop_hostnames': ['app.' + HEALTHY, 'api.' + HEALTHY]},
-            EXPIRING: {'per_hostname_aop_certificates': [dict(year_long, hostnames=['app.' + EXPIRING]),
-                                                         dict(ten_days, hostnames=['shop.' + EXPIRING])]},
-            UNUSED: {'per_hostname_aop_certificate_file': year_long['certificate_file'],
-                     'per_hostname_aop_private_key_file': year_long['private_key_file'],
-                     'per_hostname_aop_hostnames': ['app.' + UNUSED]},
-        },
-    }}
-    setup = ansible([{'name': 'Zones', 'hosts': 'cloudflare_zones', 'gather_facts': False,
-                      'roles': ['aop.cloudflare.per_hostname_aop']}], inventory=inventory)
+    inventory = {
+        'cloudflare_zones': {
+            'vars': {
+                'ansible_connection': 'local',
+                'per_hostname_aop_zone': '{{ inventory_hostname }}',
+                'per_hostname_aop_base_url': emulator.base_url,
+                'per_hostname_aop_api_token': emulator.api_token,
+            },
+            'hosts': {
+                HEALTHY: {
+                    'per_hostname_aop_certificate_file': year_long['certificate_file'],
+                    'per_hostname_aop_private_key_file': year_long['private_key_file'],
+                    'per_hostname_aop_hostnames': ['app.' + HEALTHY, 'api.' + HEALTHY],
+                },
+                EXPIRING: {'per_hostname_aop_certificates': [dict(year_long, hostnames=['app.' + EXPIRING]), dict(ten_days, hostnames=['shop.' + EXPIRING])]},
+                UNUSED: {
+                    'per_hostname_aop_certificate_file': year_long['certificate_file'],
+                    'per_hostname_aop_private_key_file': year_long['private_key_file'],
+                    'per_hostname_aop_hostnames': ['app.' + UNUSED],
+                },
+            },
+        }
+    }
+    setup = ansible([{'name': 'Zones', 'hosts': 'cloudflare_zones', 'gather_facts': False, 'roles': ['aop.cloudflare.per_hostname_aop']}], inventory=inventory)
     assert setup.rc == 0, setup
     # The ten-day certificate also sits on UNUSED, where no declared hostname uses it.
-    uploaded = emulator.api('POST', CERTIFICATES % emulator.zone_ids[UNUSED], {
-        'certificate': (short / 'short.crt').read_text(), 'private_key': (short / 'short.key').read_text()})
+    uploaded = emulator.api(
+        'POST', CERTIFICATES % emulator.zone_ids[UNUSED], {'certificate': (short / 'short.crt').read_text(), 'private_key': (short / 'short.key').read_text()}
+    )
     assert uploaded['success'], uploaded
     expiring_id = cert_id_of(emulator, EXPIRING, 'shop.' + EXPIRING)
     emulator.clear_requests()
@@ -55,8 +63,10 @@ def test_the_report_fails_only_zones_whose_certificate_in_use_expires_soon(emula
 
     assert report.rc == 2, report
     assert dict((zone, counts['failed']) for zone, counts in report.recap.items()) == {HEALTHY: 0, EXPIRING: 1, UNUSED: 0}
-    assert 'certificate %s (CN=Cloudflare origin pull client (short),O=aop.cloudflare demo), used by shop.%s, is valid ' \
-           'until' % (expiring_id, EXPIRING) in report.output
+    assert (
+        'certificate %s (CN=Cloudflare origin pull client (short),O=aop.cloudflare demo), used by shop.%s, is valid '
+        'until' % (expiring_id, EXPIRING) in report.output
+    )
     assert '(9 days left): issue a new one' in report.output
     # Every certificate is listed with its days left and how many declared hostnames use it.
     assert report.output.count('days left, used by 2 of the 2 declared hostnames') == 1, report

@@ -10,15 +10,23 @@ ASSOCIATIONS = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames'
 
 
 def play(emulator, tasks):
-    return [{'name': 'Modules under faults', 'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/aop.cloudflare.all': {
-                 'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}},
-             'tasks': tasks}]
+    return [
+        {
+            'name': 'Modules under faults',
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'module_defaults': {'group/aop.cloudflare.all': {'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}},
+            'tasks': tasks,
+        }
+    ]
 
 
 def upload(pki, name='a'):
-    return {'name': 'Upload', 'register': 'uploaded', 'aop.cloudflare.hostname_client_cert': {
-        'certificate': (pki / (name + '.crt')).read_text(), 'private_key': (pki / (name + '.key')).read_text()}}
+    return {
+        'name': 'Upload',
+        'register': 'uploaded',
+        'aop.cloudflare.hostname_client_cert': {'certificate': (pki / (name + '.crt')).read_text(), 'private_key': (pki / (name + '.key')).read_text()},
+    }
 
 
 def calls(emulator, method):
@@ -60,8 +68,10 @@ def test_an_upload_that_keeps_failing_fails_clearly_with_cf_ray(emulator, pki, a
 def test_a_put_that_meets_503_then_a_lost_answer_is_retried_and_converges(emulator, pki, ansible):
     emulator.fault(method='PUT', path=ASSOCIATIONS + '$', kind='503', count=1, retry_after=1)
     emulator.fault(method='PUT', path=ASSOCIATIONS + '$', kind='drop_after_commit', count=1)
-    enable = {'name': 'Enable', 'aop.cloudflare.hostname_aop': {
-        'hostnames': ['app.example.com', 'api.example.com'], 'cert_id': '{{ uploaded.certificate.id }}'}}
+    enable = {
+        'name': 'Enable',
+        'aop.cloudflare.hostname_aop': {'hostnames': ['app.example.com', 'api.example.com'], 'cert_id': '{{ uploaded.certificate.id }}'},
+    }
 
     first = ansible(play(emulator, [upload(pki), enable]))
     emulator.clear_requests()

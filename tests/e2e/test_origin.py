@@ -58,8 +58,12 @@ def origin_config(directory, port, client_ca):
         assert block.count(old) == 1, 'the README nginx block no longer holds %r once: keep test_origin.py in step' % old
         block = block.replace(old, new)
     temp_paths = ''.join('    %s_temp_path %s;\n' % (name, directory / name) for name in TEMP_PATHS)
-    return ('daemon off;\nworker_processes 1;\npid %s;\nerror_log %s info;\nevents { worker_connections 64; }\n'
-            'http {\n%s    access_log off;\n%s}\n') % (directory / 'nginx.pid', directory / 'error.log', temp_paths, block)
+    return ('daemon off;\nworker_processes 1;\npid %s;\nerror_log %s info;\nevents { worker_connections 64; }\n' 'http {\n%s    access_log off;\n%s}\n') % (
+        directory / 'nginx.pid',
+        directory / 'error.log',
+        temp_paths,
+        block,
+    )
 
 
 def server_pki(directory):
@@ -116,7 +120,10 @@ class Origin:
         (directory / 'nginx.conf').write_text(origin_config(directory, self.port, client_ca))
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
             [binary, '-p', '%s/' % directory, '-c', str(directory / 'nginx.conf'), '-e', str(directory / 'error.log')],
-            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, start_new_session=True)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + START_TIMEOUT
         while not handshake(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
@@ -171,8 +178,9 @@ class Edge:
             self.count += 1
             path = '/pull/%d' % self.count
         body = {'hostname': hostname, 'origin': self.origin.url, 'path': path, 'ca_file': str(self.origin.ca_file)}
-        request = urllib.request.Request(self.control_url + '/pull', data=json.dumps(body).encode(), method='POST',
-                                         headers={'Content-Type': 'application/json'})
+        request = urllib.request.Request(
+            self.control_url + '/pull', data=json.dumps(body).encode(), method='POST', headers={'Content-Type': 'application/json'}
+        )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)['result'], path
 

@@ -23,13 +23,17 @@ SOAK_SEED = 20261201
 def role_play(emulator, pki, certificates):
     """The role for ZONE, certificates: {name in the test PKI: hostnames}."""
     variables = {
-        'per_hostname_aop_zone': ZONE, 'per_hostname_aop_base_url': emulator.base_url,
+        'per_hostname_aop_zone': ZONE,
+        'per_hostname_aop_base_url': emulator.base_url,
         'per_hostname_aop_api_token': emulator.api_token,
         'per_hostname_aop_certificates': [
             {'certificate_file': str(pki / (name + '.crt')), 'private_key_file': str(pki / (name + '.key')), 'hostnames': hostnames}
-            for name, hostnames in certificates.items()]}
-    return [{'name': 'Per-hostname AOP', 'hosts': 'localhost', 'gather_facts': False,
-             'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
+            for name, hostnames in certificates.items()
+        ],
+    }
+    return [
+        {'name': 'Per-hostname AOP', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}
+    ]
 
 
 def serial_of(pki, name):
@@ -46,8 +50,12 @@ def inspect(emulator, pki, certificates):
     leftovers = [cert['id'] for cert in live if cert['serial_number'] not in declared]
     id_of = dict((cert['serial_number'], cert['id']) for cert in live)
     enabled = dict((item['hostname'], item['cert_id']) for item in zone['associations'] if item['enabled'] is True)
-    lost = [hostname for serial, name in declared.items() for hostname in certificates[name]
-            if enabled.get(hostname) is None or enabled.get(hostname) != id_of.get(serial)]
+    lost = [
+        hostname
+        for serial, name in declared.items()
+        for hostname in certificates[name]
+        if enabled.get(hostname) is None or enabled.get(hostname) != id_of.get(serial)
+    ]
     return duplicates, leftovers, lost
 
 
@@ -73,12 +81,10 @@ def test_two_runs_at_once_on_one_zone_leave_no_duplicate_and_a_rerun_converges(e
 def queue_random_faults(emulator, rng):
     """Two to four faults on random verbs, each hitting every few matching calls a few times."""
     for _fault in range(rng.randint(2, 4)):
-        emulator.fault(method=rng.choice(FAULT_METHODS), kind=rng.choice(FAULT_KINDS), every=rng.randint(2, 6),
-                       count=rng.randint(1, 3), retry_after=1)
+        emulator.fault(method=rng.choice(FAULT_METHODS), kind=rng.choice(FAULT_KINDS), every=rng.randint(2, 6), count=rng.randint(1, 3), retry_after=1)
 
 
-def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(
-        emulator_with_zones, pki, ansible, tmp_path, record_property):
+def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(emulator_with_zones, pki, ansible, tmp_path, record_property):
     """SOAK_RUNS role runs, each rotating between two certificates under a random mix of 429, 502, 503 and answers
     lost before or after commit, with an emulator restart from its saved state every RESTART_EVERY runs."""
     rng = random.Random(SOAK_SEED)
@@ -110,9 +116,20 @@ def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_n
         figures['certificates left behind'] += len(leftovers)
         figures['associations lost'] += len(lost)
     figures['runs'] = SOAK_RUNS
-    report = ', '.join('%s %d' % (name, figures[name]) for name in (
-        'runs', 'faults injected', 'emulator restarts', 'converged in the same run', 'needed one more run',
-        'not converged by the next run', 'duplicates', 'certificates left behind', 'associations lost'))
+    report = ', '.join(
+        '%s %d' % (name, figures[name])
+        for name in (
+            'runs',
+            'faults injected',
+            'emulator restarts',
+            'converged in the same run',
+            'needed one more run',
+            'not converged by the next run',
+            'duplicates',
+            'certificates left behind',
+            'associations lost',
+        )
+    )
     record_property('summary', 'fault soak: ' + report)
 
     assert figures['faults injected'] >= SOAK_RUNS, report

@@ -37,8 +37,12 @@ def role_vars(emulator, pki, cert='a', **overrides):
 
 
 def role_play(variables, hosts='localhost', **play):
-    return [dict({'name': 'Per-hostname AOP', 'hosts': hosts, 'gather_facts': False,
-                  'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}, **play)]
+    return [
+        dict(
+            {'name': 'Per-hostname AOP', 'hosts': hosts, 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]},
+            **play
+        )
+    ]
 
 
 def client_path(emulator, template):
@@ -69,7 +73,8 @@ def test_role_from_nothing_then_second_run_writes_nothing(emulator, pki, ansible
     cert_id = zone['certificates'][0]['id']
     assert zone['settings']['tls_client_auth']['value'] == 'on'
     assert sorted((a['hostname'], a['cert_id'], a['enabled'], a['status']) for a in zone['associations']) == sorted(
-        (hostname, cert_id, True, 'active') for hostname in HOSTNAMES)
+        (hostname, cert_id, True, 'active') for hostname in HOSTNAMES
+    )
     assert 'changed app.example.com: enabled with certificate %s, status active' % cert_id in first.output
     assert 'certificate for app.example.com and 2 more: certificate %s, active' % cert_id in first.output
 
@@ -106,10 +111,12 @@ def test_diff_shows_fingerprints_never_pem_or_key(emulator, pki, ansible):
 @pytest.mark.parametrize('form', ['roles', 'include_role', 'import_role'])
 def test_role_in_a_playbook_for_other_hosts_runs_once_on_the_controller(emulator, pki, ansible, form):
     # Hosts that cannot be reached (TEST-NET-1, a Python that does not exist): any contact with them would fail.
-    inventory = {'webservers': {
-        'hosts': dict(('web%d' % number, {'ansible_host': '192.0.2.%d' % number}) for number in (1, 2, 3)),
-        'vars': {'ansible_connection': 'ssh', 'ansible_ssh_timeout': 2, 'ansible_python_interpreter': '/nonexistent/python'},
-    }}
+    inventory = {
+        'webservers': {
+            'hosts': dict(('web%d' % number, {'ansible_host': '192.0.2.%d' % number}) for number in (1, 2, 3)),
+            'vars': {'ansible_connection': 'ssh', 'ansible_ssh_timeout': 2, 'ansible_python_interpreter': '/nonexistent/python'},
+        }
+    }
     variables = role_vars(emulator, pki)
     after = {'name': 'A task of the caller after the role', 'ansible.builtin.debug': {'msg': 'the play goes on for {{ inventory_hostname }}'}}
     if form == 'roles':
@@ -155,8 +162,9 @@ def test_rotation_keeps_old_certificate_that_other_hostnames_use(emulator, pki, 
     assert ansible(role_play(role_vars(emulator, pki, cert='a'))).rc == 0
     old_id = emulator.zone()['certificates'][0]['id']
     # A hostname the role does not manage uses the same certificate.
-    answer = emulator.api('PUT', ASSOCIATIONS % emulator.zone_ids['example.com'],
-                          {'config': [{'hostname': 'legacy.example.com', 'cert_id': old_id, 'enabled': True}]})
+    answer = emulator.api(
+        'PUT', ASSOCIATIONS % emulator.zone_ids['example.com'], {'config': [{'hostname': 'legacy.example.com', 'cert_id': old_id, 'enabled': True}]}
+    )
     assert answer['success'], answer
 
     run = ansible(role_play(role_vars(emulator, pki, cert='b')))
@@ -241,8 +249,14 @@ def test_wrong_zone_fails_clearly(emulator, pki, ansible):
 
 def test_neither_key_nor_token_in_output_at_vvv(emulator, pki, ansible, tmp_path):
     # Key and token given as text, the hardest case; then a rotation, a failing call and a failing argument check.
-    variables = role_vars(emulator, pki, per_hostname_aop_certificate_file=None, per_hostname_aop_private_key_file=None,
-                          per_hostname_aop_certificate=(pki / 'a.crt').read_text(), per_hostname_aop_private_key=(pki / 'a.key').read_text())
+    variables = role_vars(
+        emulator,
+        pki,
+        per_hostname_aop_certificate_file=None,
+        per_hostname_aop_private_key_file=None,
+        per_hostname_aop_certificate=(pki / 'a.crt').read_text(),
+        per_hostname_aop_private_key=(pki / 'a.key').read_text(),
+    )
     run = ansible(role_play(variables), '-vvv', '--diff')
     assert run.rc == 0, run
     rotation = ansible(role_play(role_vars(emulator, pki, cert='b')), '-vvv', '--diff')
@@ -257,15 +271,21 @@ def test_neither_key_nor_token_in_output_at_vvv(emulator, pki, ansible, tmp_path
             assert secret not in output
 
 
-@pytest.mark.parametrize('overrides, message', [
-    ({'per_hostname_aop_certificate_file': None}, 'neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file'),
-    ({'per_hostname_aop_private_key_file': '/nonexistent/client.key'}, 'per_hostname_aop_private_key_file: /nonexistent/client.key not found'),
-    ({'per_hostname_aop_hostnames': []}, 'per_hostname_aop_hostnames is empty'),
-    ({'per_hostname_aop_zone': None}, 'set exactly one of per_hostname_aop_zone'),
-    ({'per_hostname_aop_certificates': [{'certificate_file': '/x.crt', 'hostnames': ['a.example.com']}]},
-     'per_hostname_aop_certificates is set, and so is'),
-    ({'per_hostname_aop_tls_client_auth': True}, 'per_hostname_aop_tls_client_auth'),
-], ids=['no-certificate', 'missing-key-file', 'no-hostnames', 'no-zone', 'both-forms', 'boolean-setting'])
+@pytest.mark.parametrize(
+    'overrides, message',
+    [
+        ({'per_hostname_aop_certificate_file': None}, 'neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file'),
+        ({'per_hostname_aop_private_key_file': '/nonexistent/client.key'}, 'per_hostname_aop_private_key_file: /nonexistent/client.key not found'),
+        ({'per_hostname_aop_hostnames': []}, 'per_hostname_aop_hostnames is empty'),
+        ({'per_hostname_aop_zone': None}, 'set exactly one of per_hostname_aop_zone'),
+        (
+            {'per_hostname_aop_certificates': [{'certificate_file': '/x.crt', 'hostnames': ['a.example.com']}]},
+            'per_hostname_aop_certificates is set, and so is',
+        ),
+        ({'per_hostname_aop_tls_client_auth': True}, 'per_hostname_aop_tls_client_auth'),
+    ],
+    ids=['no-certificate', 'missing-key-file', 'no-hostnames', 'no-zone', 'both-forms', 'boolean-setting'],
+)
 def test_invalid_input_is_refused_before_any_call(emulator, pki, ansible, overrides, message):
     run = ansible(role_play(role_vars(emulator, pki, **overrides)))
     assert run.rc != 0
@@ -287,8 +307,16 @@ def test_a_server_auth_only_certificate_is_refused_before_any_call(emulator, pki
     """Cloudflare takes it, but an origin refuses it on every pull (OpenSSL: unsuitable certificate purpose)."""
     CertificateAuthority(Pair.read(pki, 'ca')).issue('server-only', extensions=[SERVER_AUTH]).write(tmp_path, 'server-only')
 
-    run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_certificate_file=str(tmp_path / 'server-only.crt'),
-                                      per_hostname_aop_private_key_file=str(tmp_path / 'server-only.key'))))
+    run = ansible(
+        role_play(
+            role_vars(
+                emulator,
+                pki,
+                per_hostname_aop_certificate_file=str(tmp_path / 'server-only.crt'),
+                per_hostname_aop_private_key_file=str(tmp_path / 'server-only.key'),
+            )
+        )
+    )
     assert run.rc != 0
     assert 'per_hostname_aop_certificate_file has an extendedKeyUsage without clientAuth (serverAuth)' in run.output, run
     assert emulator.requests() == []
@@ -317,8 +345,9 @@ def test_a_rotation_interrupted_before_the_deletion_is_finished_by_the_next_run(
 
 
 def test_a_certificate_of_another_subject_is_never_deleted_as_a_leftover(emulator, pki, ansible):
-    unrelated = emulator.api('POST', CERTIFICATES % emulator.zone_ids['example.com'],
-                             {'certificate': (pki / 'c.crt').read_text(), 'private_key': (pki / 'c.key').read_text()})
+    unrelated = emulator.api(
+        'POST', CERTIFICATES % emulator.zone_ids['example.com'], {'certificate': (pki / 'c.crt').read_text(), 'private_key': (pki / 'c.key').read_text()}
+    )
     assert unrelated['success'], unrelated
 
     run = ansible(role_play(role_vars(emulator, pki, cert='a')))

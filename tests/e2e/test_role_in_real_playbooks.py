@@ -31,23 +31,25 @@ def write_inventory(tmp_path, emulator, pki, zones, hostnames_per_zone=2, extra_
     hosts = dict((zone, None) for zone in zones)
     hosts.update(extra_hosts or {})
     (directory / 'hosts.yml').write_text(yaml.safe_dump({'cloudflare_zones': {'hosts': hosts}}, sort_keys=False))
-    (directory / 'group_vars' / 'cloudflare_zones.yml').write_text(yaml.safe_dump({
-        'ansible_connection': 'local',
-        'per_hostname_aop_zone': '{{ inventory_hostname }}',
-        'per_hostname_aop_base_url': emulator.base_url,
-        'per_hostname_aop_api_token': emulator.api_token,
-        'per_hostname_aop_certificate_file': str(pki / 'a.crt'),
-        'per_hostname_aop_private_key_file': str(pki / 'a.key'),
-    }))
+    (directory / 'group_vars' / 'cloudflare_zones.yml').write_text(
+        yaml.safe_dump(
+            {
+                'ansible_connection': 'local',
+                'per_hostname_aop_zone': '{{ inventory_hostname }}',
+                'per_hostname_aop_base_url': emulator.base_url,
+                'per_hostname_aop_api_token': emulator.api_token,
+                'per_hostname_aop_certificate_file': str(pki / 'a.crt'),
+                'per_hostname_aop_private_key_file': str(pki / 'a.key'),
+            }
+        )
+    )
     for zone in zones:
-        (directory / 'host_vars' / (zone + '.yml')).write_text(yaml.safe_dump(
-            {'per_hostname_aop_hostnames': hostnames_of(zone, hostnames_per_zone)}))
+        (directory / 'host_vars' / (zone + '.yml')).write_text(yaml.safe_dump({'per_hostname_aop_hostnames': hostnames_of(zone, hostnames_per_zone)}))
     return directory
 
 
 def zones_play(**play):
-    return [dict({'name': 'Cloudflare zones', 'hosts': 'cloudflare_zones', 'gather_facts': False,
-                  'roles': ['aop.cloudflare.per_hostname_aop']}, **play)]
+    return [dict({'name': 'Cloudflare zones', 'hosts': 'cloudflare_zones', 'gather_facts': False, 'roles': ['aop.cloudflare.per_hostname_aop']}, **play)]
 
 
 def configured(emulator, zone):
@@ -68,8 +70,7 @@ def writes_by_zone(emulator):
 def test_an_inventory_of_zones_configures_every_zone_once_each_under_forks(emulator_with_zones, pki, ansible, tmp_path):
     emulator = emulator_with_zones(ZONES)
     # web1 and web2 name zone0 exactly as zone0's host does (the web servers case): still one set of calls.
-    same = dict((name, {'per_hostname_aop_zone': ZONES[0], 'per_hostname_aop_hostnames': hostnames_of(ZONES[0])})
-                for name in ('web1', 'web2'))
+    same = dict((name, {'per_hostname_aop_zone': ZONES[0], 'per_hostname_aop_hostnames': hostnames_of(ZONES[0])}) for name in ('web1', 'web2'))
     inventory = write_inventory(tmp_path, emulator, pki, ZONES, extra_hosts=same)
 
     first = ansible(zones_play(), '--forks', '5', inventory=inventory)
@@ -114,8 +115,7 @@ def check_mode_plays(form):
     if form == 'block keyword':
         return [dict(base, tasks=[{'name': 'In check mode', 'check_mode': True, 'block': [include]}])]
     if form == 'include_role':  # include_role takes keywords for the role's tasks through apply
-        return [dict(base, tasks=[{'name': 'AOP', 'ansible.builtin.include_role': {
-            'name': 'aop.cloudflare.per_hostname_aop', 'apply': {'check_mode': True}}}])]
+        return [dict(base, tasks=[{'name': 'AOP', 'ansible.builtin.include_role': {'name': 'aop.cloudflare.per_hostname_aop', 'apply': {'check_mode': True}}}])]
     if form == 'import_role':
         return [dict(base, tasks=[dict(imported, check_mode=True)])]
     return zones_play()
@@ -137,13 +137,23 @@ def test_check_mode_however_asked_predicts_and_writes_nothing_on_fresh_zones(emu
 
 def test_the_modules_chained_as_the_readme_shows_predict_in_check_mode(emulator, pki, ansible):
     defaults = {'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}
-    play = [{'name': 'Three steps', 'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/aop.cloudflare.all': defaults}, 'tasks': [
-                 {'name': 'Upload', 'register': 'client_cert', 'aop.cloudflare.hostname_client_cert': {
-                     'certificate': (pki / 'a.crt').read_text(), 'private_key': (pki / 'a.key').read_text()}},
-                 {'name': 'Setting', 'aop.cloudflare.zone_tls_client_auth': {'enabled': True}},
-                 {'name': 'Hostnames', 'aop.cloudflare.hostname_aop': {
-                     'hostnames': ['app.example.com'], 'cert_id': '{{ client_cert.certificate.id }}'}}]}]
+    play = [
+        {
+            'name': 'Three steps',
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'module_defaults': {'group/aop.cloudflare.all': defaults},
+            'tasks': [
+                {
+                    'name': 'Upload',
+                    'register': 'client_cert',
+                    'aop.cloudflare.hostname_client_cert': {'certificate': (pki / 'a.crt').read_text(), 'private_key': (pki / 'a.key').read_text()},
+                },
+                {'name': 'Setting', 'aop.cloudflare.zone_tls_client_auth': {'enabled': True}},
+                {'name': 'Hostnames', 'aop.cloudflare.hostname_aop': {'hostnames': ['app.example.com'], 'cert_id': '{{ client_cert.certificate.id }}'}},
+            ],
+        }
+    ]
 
     run = ansible(play, '--check')
 
@@ -155,10 +165,18 @@ def test_the_modules_chained_as_the_readme_shows_predict_in_check_mode(emulator,
 def test_relative_paths_are_found_where_the_user_stands(emulator, pki, ansible, tmp_path):
     """ansible-playbook aop.cloudflare.per_hostname_aop -e @vars.yml, from a directory holding pki/."""
     shutil.copytree(str(pki), str(tmp_path / 'pki'))
-    (tmp_path / 'vars.yml').write_text(yaml.safe_dump({
-        'per_hostname_aop_zone': 'example.com', 'per_hostname_aop_base_url': emulator.base_url,
-        'per_hostname_aop_api_token': emulator.api_token, 'per_hostname_aop_certificate_file': 'pki/a.crt',
-        'per_hostname_aop_private_key_file': 'pki/a.key', 'per_hostname_aop_hostnames': ['app.example.com']}))
+    (tmp_path / 'vars.yml').write_text(
+        yaml.safe_dump(
+            {
+                'per_hostname_aop_zone': 'example.com',
+                'per_hostname_aop_base_url': emulator.base_url,
+                'per_hostname_aop_api_token': emulator.api_token,
+                'per_hostname_aop_certificate_file': 'pki/a.crt',
+                'per_hostname_aop_private_key_file': 'pki/a.key',
+                'per_hostname_aop_hostnames': ['app.example.com'],
+            }
+        )
+    )
 
     run = ansible('aop.cloudflare.per_hostname_aop', '-e', '@vars.yml')
 
@@ -169,11 +187,15 @@ def test_relative_paths_are_found_where_the_user_stands(emulator, pki, ansible, 
 def test_a_full_zone_reports_a_summary_not_every_hostname(emulator, pki, ansible):
     """100 hostnames: the closing message has a line per certificate and per change, every hostname only with -v."""
     hostnames = hostnames_of('example.com', 100)
-    variables = {'per_hostname_aop_zone': 'example.com', 'per_hostname_aop_base_url': emulator.base_url,
-                 'per_hostname_aop_api_token': emulator.api_token, 'per_hostname_aop_certificate_file': str(pki / 'a.crt'),
-                 'per_hostname_aop_private_key_file': str(pki / 'a.key'), 'per_hostname_aop_hostnames': hostnames}
-    play = [{'name': 'Full zone', 'hosts': 'localhost', 'gather_facts': False,
-             'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
+    variables = {
+        'per_hostname_aop_zone': 'example.com',
+        'per_hostname_aop_base_url': emulator.base_url,
+        'per_hostname_aop_api_token': emulator.api_token,
+        'per_hostname_aop_certificate_file': str(pki / 'a.crt'),
+        'per_hostname_aop_private_key_file': str(pki / 'a.key'),
+        'per_hostname_aop_hostnames': hostnames,
+    }
+    play = [{'name': 'Full zone', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
 
     assert ansible(play).rc == 0
     quiet = ansible(play)
@@ -234,8 +256,7 @@ def test_the_inventory_of_zones_example_runs_as_written(emulator, ansible, tmp_p
     """examples/inventory-of-zones, copied as it is; only the documented environment variables and the PKI are added."""
     example = tmp_path / 'example'
     shutil.copytree(str(REPO_ROOT / 'examples' / 'inventory-of-zones'), str(example))
-    subprocess.run([sys.executable, str(MAKE_PKI), str(example / 'pki'), '--client', 'client', '--client', 'shop'],
-                   check=True, capture_output=True)
+    subprocess.run([sys.executable, str(MAKE_PKI), str(example / 'pki'), '--client', 'client', '--client', 'shop'], check=True, capture_output=True)
     environment = {'CLOUDFLARE_BASE_URL': emulator.base_url, 'CLOUDFLARE_API_TOKEN': emulator.api_token}
 
     first = ansible(str(example / 'site.yml'), '--forks', '2', inventory=example / 'hosts.yml', env_extra=environment)

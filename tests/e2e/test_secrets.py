@@ -32,29 +32,53 @@ def modules_play(emulator, pki):
     cert, key = (pki / 'a.crt').read_text(), (pki / 'a.key').read_text()
     cert_b, key_b = (pki / 'b.crt').read_text(), (pki / 'b.key').read_text()
     hostnames = ['app.example.com', 'api.example.com']
-    return [{'name': 'Every module', 'hosts': 'localhost', 'gather_facts': False,
-             'module_defaults': {'group/aop.cloudflare.all': {'base_url': emulator.base_url, 'api_token': emulator.api_token,
-                                                              'zone': 'example.com'}},
-             'tasks': [
-                 {'name': 'Upload', 'register': 'a', 'aop.cloudflare.hostname_client_cert': {'certificate': cert, 'private_key': key}},
-                 {'name': 'Upload as a list', 'register': 'listed', 'aop.cloudflare.hostname_client_cert': {
-                     'certificates': [{'certificate': cert, 'private_key': key}, {'certificate': cert_b, 'private_key': key_b}]}},
-                 {'name': 'Setting', 'aop.cloudflare.zone_tls_client_auth': {'enabled': True}},
-                 {'name': 'Associate', 'aop.cloudflare.hostname_aop': {'hostnames': hostnames, 'cert_id': '{{ a.certificate.id }}'}},
-                 {'name': 'Certificates', 'aop.cloudflare.hostname_client_cert_info': {'hostnames': hostnames}},
-                 {'name': 'Hostnames', 'aop.cloudflare.hostname_aop_info': {'hostnames': hostnames}},
-                 {'name': 'Rotate', 'register': 'moved', 'aop.cloudflare.hostname_aop': {
-                     'hostnames': hostnames, 'cert_id': '{{ listed.certificates[1].id }}'}},
-                 {'name': 'Void', 'aop.cloudflare.hostname_aop': {'hostnames': hostnames, 'state': 'absent'}},
-                 {'name': 'Delete', 'aop.cloudflare.hostname_client_cert': {
-                     'certificates': [{'certificate': cert}, {'certificate': cert_b}], 'state': 'absent'}},
-                 {'name': 'A key that is not the certificate\'s', 'ignore_errors': True,
-                  'aop.cloudflare.hostname_client_cert': {'certificate': cert, 'private_key': key_b}},
-                 {'name': 'Refused credentials', 'ignore_errors': True,
-                  'aop.cloudflare.zone_tls_client_auth': {'enabled': True, 'api_token': emulator.api_token + '-wrong'}},
-                 {'name': 'Global key', 'aop.cloudflare.zone_tls_client_auth': {
-                     'enabled': True, 'api_token': '', 'api_key': emulator.info['api_key'], 'api_email': emulator.info['api_email']}},
-             ]}]
+    return [
+        {
+            'name': 'Every module',
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'module_defaults': {'group/aop.cloudflare.all': {'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}},
+            'tasks': [
+                {'name': 'Upload', 'register': 'a', 'aop.cloudflare.hostname_client_cert': {'certificate': cert, 'private_key': key}},
+                {
+                    'name': 'Upload as a list',
+                    'register': 'listed',
+                    'aop.cloudflare.hostname_client_cert': {
+                        'certificates': [{'certificate': cert, 'private_key': key}, {'certificate': cert_b, 'private_key': key_b}]
+                    },
+                },
+                {'name': 'Setting', 'aop.cloudflare.zone_tls_client_auth': {'enabled': True}},
+                {'name': 'Associate', 'aop.cloudflare.hostname_aop': {'hostnames': hostnames, 'cert_id': '{{ a.certificate.id }}'}},
+                {'name': 'Certificates', 'aop.cloudflare.hostname_client_cert_info': {'hostnames': hostnames}},
+                {'name': 'Hostnames', 'aop.cloudflare.hostname_aop_info': {'hostnames': hostnames}},
+                {'name': 'Rotate', 'register': 'moved', 'aop.cloudflare.hostname_aop': {'hostnames': hostnames, 'cert_id': '{{ listed.certificates[1].id }}'}},
+                {'name': 'Void', 'aop.cloudflare.hostname_aop': {'hostnames': hostnames, 'state': 'absent'}},
+                {
+                    'name': 'Delete',
+                    'aop.cloudflare.hostname_client_cert': {'certificates': [{'certificate': cert}, {'certificate': cert_b}], 'state': 'absent'},
+                },
+                {
+                    'name': 'A key that is not the certificate\'s',
+                    'ignore_errors': True,
+                    'aop.cloudflare.hostname_client_cert': {'certificate': cert, 'private_key': key_b},
+                },
+                {
+                    'name': 'Refused credentials',
+                    'ignore_errors': True,
+                    'aop.cloudflare.zone_tls_client_auth': {'enabled': True, 'api_token': emulator.api_token + '-wrong'},
+                },
+                {
+                    'name': 'Global key',
+                    'aop.cloudflare.zone_tls_client_auth': {
+                        'enabled': True,
+                        'api_token': '',
+                        'api_key': emulator.info['api_key'],
+                        'api_email': emulator.info['api_email'],
+                    },
+                },
+            ],
+        }
+    ]
 
 
 @pytest.mark.parametrize('verbosity', ['-v', '-vvvv'])
@@ -71,18 +95,27 @@ def test_every_module_at_any_verbosity_with_diff_and_a_log_file(emulator, pki, a
 
 def test_the_role_at_vvvv_with_diff_and_a_log_file(emulator, pki, ansible, tmp_path):
     log_file = tmp_path / 'ansible.log'
-    variables = {'per_hostname_aop_zone': 'example.com', 'per_hostname_aop_base_url': emulator.base_url,
-                 'per_hostname_aop_api_token': emulator.api_token, 'per_hostname_aop_hostnames': ['app.example.com'],
-                 'per_hostname_aop_certificate': (pki / 'a.crt').read_text(), 'per_hostname_aop_private_key': (pki / 'a.key').read_text()}
-    play = [{'name': 'Role', 'hosts': 'localhost', 'gather_facts': False,
-             'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
+    variables = {
+        'per_hostname_aop_zone': 'example.com',
+        'per_hostname_aop_base_url': emulator.base_url,
+        'per_hostname_aop_api_token': emulator.api_token,
+        'per_hostname_aop_hostnames': ['app.example.com'],
+        'per_hostname_aop_certificate': (pki / 'a.crt').read_text(),
+        'per_hostname_aop_private_key': (pki / 'a.key').read_text(),
+    }
+    play = [{'name': 'Role', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
     environment = {'ANSIBLE_LOG_PATH': str(log_file)}
 
-    runs = [ansible(play, '-vvvv', '--diff', env_extra=environment),
-            ansible(play, '-vvvv', '--diff', '--check', env_extra=environment),
-            ansible([dict(play[0], roles=[{'role': 'aop.cloudflare.per_hostname_aop',
-                                           'vars': dict(variables, per_hostname_aop_state='absent')}])], '-vvvv', '--diff',
-                    env_extra=environment)]
+    runs = [
+        ansible(play, '-vvvv', '--diff', env_extra=environment),
+        ansible(play, '-vvvv', '--diff', '--check', env_extra=environment),
+        ansible(
+            [dict(play[0], roles=[{'role': 'aop.cloudflare.per_hostname_aop', 'vars': dict(variables, per_hostname_aop_state='absent')}])],
+            '-vvvv',
+            '--diff',
+            env_extra=environment,
+        ),
+    ]
 
     assert [run.rc for run in runs] == [0, 0, 0], runs
     assert_no_secret(pki, emulator, log_file.read_text(), *[run.output for run in runs])

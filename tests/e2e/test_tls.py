@@ -31,7 +31,10 @@ def https_emulator(tmp_path):
     ca_file, cert_file, key_file = write_throwaway_tls(tmp_path)
     process = subprocess.Popen(  # pylint: disable=consider-using-with
         [sys.executable, str(EMULATOR), '--port', '0', '--zone', 'example.com', '--tls-cert', str(cert_file), '--tls-key', str(key_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         yield json.loads(process.stdout.readline()), ca_file
     finally:
@@ -42,8 +45,14 @@ def https_emulator(tmp_path):
 
 def setting_play(info, **options):
     arguments = dict({'base_url': info['base_url'], 'api_token': info['api_token'], 'zone': 'example.com', 'enabled': True}, **options)
-    return [{'name': 'TLS', 'hosts': 'localhost', 'gather_facts': False,
-             'tasks': [{'name': 'Setting over HTTPS', 'aop.cloudflare.zone_tls_client_auth': arguments}]}]
+    return [
+        {
+            'name': 'TLS',
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'tasks': [{'name': 'Setting over HTTPS', 'aop.cloudflare.zone_tls_client_auth': arguments}],
+        }
+    ]
 
 
 def test_an_endpoint_the_system_does_not_trust_is_refused_by_default_and_says_what_to_do(https_emulator, ansible):

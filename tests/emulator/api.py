@@ -93,9 +93,8 @@ def int_query(request, name, default, minimum=1):
 
 def paginate(items, page, per_page):
     """One page of items plus the result_info describing it."""
-    chunk = items[(page - 1) * per_page:page * per_page]
-    info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": len(items),
-            "total_pages": math.ceil(len(items) / per_page)}
+    chunk = items[(page - 1) * per_page : page * per_page]
+    info = {"page": page, "per_page": per_page, "count": len(chunk), "total_count": len(items), "total_pages": math.ceil(len(items) / per_page)}
     return chunk, info
 
 
@@ -106,8 +105,9 @@ def fault_reply(fault):
     if fault.kind == "502":
         return failure(APIError(502, errors.BAD_GATEWAY, "Bad gateway (emulated fault)"))
     if fault.kind == "503":
-        return failure(APIError(503, errors.SERVICE_UNAVAILABLE, "Service temporarily unavailable (emulated fault)",
-                                headers={"Retry-After": str(fault.retry_after)}))
+        return failure(
+            APIError(503, errors.SERVICE_UNAVAILABLE, "Service temporarily unavailable (emulated fault)", headers={"Retry-After": str(fault.retry_after)})
+        )
     return Reply(None, drop=True)  # drop_before_commit: nothing was applied, nothing is answered
 
 
@@ -124,8 +124,7 @@ class CloudflareAPI:
         self._routes = [
             (re.compile(r"/zones"), {"GET": self.list_zones}),
             (re.compile(HOSTNAME_AOP + r"/certificates"), {"GET": self.list_certificates, "POST": self.upload_certificate}),
-            (re.compile(HOSTNAME_AOP + r"/certificates/(?P<certificate_id>[^/]+)"),
-             {"GET": self.get_certificate, "DELETE": self.delete_certificate}),
+            (re.compile(HOSTNAME_AOP + r"/certificates/(?P<certificate_id>[^/]+)"), {"GET": self.get_certificate, "DELETE": self.delete_certificate}),
             (re.compile(HOSTNAME_AOP), {"PUT": self.put_hostnames}),
             (re.compile(HOSTNAME_AOP + r"/(?P<hostname>[^/]+)"), {"GET": self.get_hostname}),
             (re.compile(r"/zones/(?P<zone_id>[^/]+)/settings/(?P<setting_id>[^/]+)"), {"GET": self.get_setting, "PATCH": self.patch_setting}),
@@ -159,7 +158,7 @@ class CloudflareAPI:
     def _resolve(self, request):
         if not request.path.startswith(API_PREFIX + "/"):
             raise errors.no_route()
-        route_path = request.path[len(API_PREFIX):]
+        route_path = request.path[len(API_PREFIX) :]
         for pattern, methods in self._routes:
             match = pattern.fullmatch(route_path)
             if match is None:

@@ -25,7 +25,7 @@ class ControlAPI:
 
     def handle(self, request):
         """Route and run one control request."""
-        methods = self._routes.get(request.path[len(CONTROL_PREFIX):])
+        methods = self._routes.get(request.path[len(CONTROL_PREFIX) :])
         if methods is None:
             return failure(errors.no_route())
         if request.method not in methods:

@@ -70,8 +70,7 @@ def parse_origin(origin):
     if url.scheme != "https" or url.username is not None or url.path not in ("", "/") or url.query or url.fragment:
         raise errors.invalid_request(f"origin {origin!r} must be https://HOST[:PORT]/ (give the path in path).")
     if not is_loopback(url.hostname):
-        raise errors.invalid_request(f"origin {origin!r} is not on loopback: the emulated edge only pulls from "
-                                     "127.0.0.0/8 or localhost.")
+        raise errors.invalid_request(f"origin {origin!r} is not on loopback: the emulated edge only pulls from " "127.0.0.0/8 or localhost.")
     return url.hostname, port
 
 
@@ -104,8 +103,7 @@ def client_context(ca_file, certificate):
 
 def load_client_certificate(context, certificate):
     """load_cert_chain reads only files: write chain and key to a 0600 file in a 0700 directory, then remove both."""
-    key_pem = certificate.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                    serialization.NoEncryption())
+    key_pem = certificate.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     with tempfile.TemporaryDirectory(prefix="emulator-edge-") as directory:
         path = os.path.join(directory, "client.pem")
         with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as stream:
@@ -115,7 +113,7 @@ def load_client_certificate(context, certificate):
 
 def colon_hex(hex_digest):
     """ab12... -> ab:12:..., the fingerprint form the collection reports."""
-    return ":".join(hex_digest[index:index + 2] for index in range(0, len(hex_digest), 2))
+    return ":".join(hex_digest[index : index + 2] for index in range(0, len(hex_digest), 2))
 
 
 def pull(store, body):
@@ -123,8 +121,7 @@ def pull(store, body):
     request = parse_pull(body)
     certificate = store.edge_certificate(request.hostname)
     context = client_context(request.ca_file, certificate)
-    presented = None if certificate is None else {"cert_id": certificate.id,
-                                                  "fingerprint_sha256": colon_hex(certificate.details.fingerprint)}
+    presented = None if certificate is None else {"cert_id": certificate.id, "fingerprint_sha256": colon_hex(certificate.details.fingerprint)}
     result = {"hostname": request.hostname, "presented": presented, "status": None, "body": None, "error": None}
     try:
         result["status"], result["body"] = fetch(request, context)
@@ -139,7 +136,6 @@ def fetch(request, context):
         with context.wrap_socket(raw, server_hostname=request.hostname) as tls:
             connection = http.client.HTTPConnection(request.host, request.port, timeout=TIMEOUT_SECONDS)
             connection.sock = tls  # already connected: http.client then speaks HTTP over it
-            connection.request("GET", request.path, headers={"Host": request.hostname, "User-Agent": USER_AGENT,
-                                                             "Connection": "close"})
+            connection.request("GET", request.path, headers={"Host": request.hostname, "User-Agent": USER_AGENT, "Connection": "close"})
             response = connection.getresponse()
             return response.status, response.read(BODY_LIMIT).decode("utf-8", errors="replace")

@@ -67,5 +67,4 @@ def authentication_error(http_status=401):
 
 def rate_limited(retry_after):
     """429 answered while the request budget is exhausted or a 429 fault fires."""
-    return APIError(429, RATE_LIMITED, "Rate limited. Please wait and consider throttling your request speed",
-                    headers={"Retry-After": str(retry_after)})
+    return APIError(429, RATE_LIMITED, "Rate limited. Please wait and consider throttling your request speed", headers={"Retry-After": str(retry_after)})

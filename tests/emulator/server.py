@@ -179,8 +179,19 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     latency_ms, activation_seconds, rate_limit, rate_window, list_page_size, void_mode.
     """
 
-    def __init__(self, zones=DEFAULT_ZONES, *, port=0, state_file=None, api_token=DEFAULT_API_TOKEN,  # pylint: disable=too-many-arguments
-                 api_key=DEFAULT_API_KEY, api_email=DEFAULT_API_EMAIL, read_only_token=None, tls=None, **knobs):
+    def __init__(
+        self,
+        zones=DEFAULT_ZONES,
+        *,
+        port=0,
+        state_file=None,
+        api_token=DEFAULT_API_TOKEN,  # pylint: disable=too-many-arguments
+        api_key=DEFAULT_API_KEY,
+        api_email=DEFAULT_API_EMAIL,
+        read_only_token=None,
+        tls=None,
+        **knobs,
+    ):
         self.credentials = Credentials(api_token=api_token, api_key=api_key, api_email=api_email, read_only_token=read_only_token)
         knobs.setdefault("activation_seconds", DEFAULT_ACTIVATION_SECONDS)
         self.config = RuntimeConfig(**knobs)
@@ -200,8 +211,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def start(self):
         """Bind 127.0.0.1 (port 0 picks a free one) and serve in a background thread."""
         self._server = EmulatorHTTPServer(self, self._port, self._tls)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="cloudflare-emulator", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="cloudflare-emulator", daemon=True)
         self._thread.start()
         return self
 
@@ -246,9 +256,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     def describe(self):
         """The start-up line: where to connect and with what."""
         creds = self.credentials
-        return {"base_url": self.base_url, "control_url": self.control_url, "api_token": creds.api_token,
-                "read_only_token": creds.read_only_token, "api_key": creds.api_key, "api_email": creds.api_email,
-                "zones": self.zone_ids}
+        return {
+            "base_url": self.base_url,
+            "control_url": self.control_url,
+            "api_token": creds.api_token,
+            "read_only_token": creds.read_only_token,
+            "api_key": creds.api_key,
+            "api_email": creds.api_email,
+            "zones": self.zone_ids,
+        }
 
     def reset(self):
         """Clear state, faults, request log and rate-limit budget (knobs stay)."""
@@ -305,12 +321,26 @@ def parse_args(argv):
 def main(argv=None):
     """Serve until SIGTERM or SIGINT, then exit 0."""
     parser, args = parse_args(argv)
-    knobs = {"latency_ms": args.latency_ms, "activation_seconds": args.activation_seconds, "rate_limit": args.rate_limit,
-             "rate_window": args.rate_window, "list_page_size": args.list_page_size, "void_mode": args.void_mode}
+    knobs = {
+        "latency_ms": args.latency_ms,
+        "activation_seconds": args.activation_seconds,
+        "rate_limit": args.rate_limit,
+        "rate_window": args.rate_window,
+        "list_page_size": args.list_page_size,
+        "void_mode": args.void_mode,
+    }
     try:
-        emulator = Emulator(args.zones, port=args.port, state_file=args.state, api_token=args.api_token, api_key=args.api_key,
-                            api_email=args.api_email, read_only_token=args.read_only_token,
-                            tls=(args.tls_cert, args.tls_key) if args.tls_cert else None, **knobs)
+        emulator = Emulator(
+            args.zones,
+            port=args.port,
+            state_file=args.state,
+            api_token=args.api_token,
+            api_key=args.api_key,
+            api_email=args.api_email,
+            read_only_token=args.read_only_token,
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert else None,
+            **knobs,
+        )
     except (ValueError, KeyError, OSError) as exc:  # bad knob values, unreadable or corrupt state file
         parser.error(f"{type(exc).__name__}: {exc}")
     stop_requested = threading.Event()

@@ -146,8 +146,14 @@ class Store:
             "account": dict(ACCOUNT),
             "owner": {"id": None, "type": "user", "email": None},
             "permissions": ["#ssl:read", "#ssl:edit", "#zone_settings:read", "#zone_settings:edit"],
-            "plan": {"id": "94f3b7b768b0458b56d2cac4fe5ec0f9", "name": "Enterprise Website", "legacy_id": "enterprise",
-                     "is_subscribed": True, "can_subscribe": False, "externally_managed": False},
+            "plan": {
+                "id": "94f3b7b768b0458b56d2cac4fe5ec0f9",
+                "name": "Enterprise Website",
+                "legacy_id": "enterprise",
+                "is_subscribed": True,
+                "can_subscribe": False,
+                "externally_managed": False,
+            },
         }
 
     def _certificate_view(self, certificate, now):
@@ -186,8 +192,7 @@ class Store:
 
     def _setting_view(self, zone):
         modified = zone.tls_client_auth_modified_at
-        return {"id": "tls_client_auth", "value": zone.tls_client_auth, "editable": True,
-                "modified_on": rfc3339(modified) if modified is not None else None}
+        return {"id": "tls_client_auth", "value": zone.tls_client_auth, "editable": True, "modified_on": rfc3339(modified) if modified is not None else None}
 
     # ----- zones --------------------------------------------------------------------------------------------
 
@@ -226,8 +231,7 @@ class Store:
             if any(cert.details.fingerprint == details.fingerprint for cert in zone.certificates.values()):
                 raise APIError(400, errors.CERT_ALREADY_EXISTS, "This certificate already exists for this zone.")
             if len(zone.certificates) >= MAX_CERTIFICATES_PER_ZONE:
-                raise APIError(400, errors.CERT_LIMIT_REACHED,
-                               f"This zone already has the maximum of {MAX_CERTIFICATES_PER_ZONE} hostname certificates.")
+                raise APIError(400, errors.CERT_LIMIT_REACHED, f"This zone already has the maximum of {MAX_CERTIFICATES_PER_ZONE} hostname certificates.")
             now = self._clock()
             certificate = Certificate(id=str(uuid.uuid4()), details=details, uploaded_at=now, private_key=private_key)
             zone.certificates[certificate.id] = certificate
@@ -327,10 +331,13 @@ class Store:
             if self.certificate_status(certificate, now) != "active":
                 return None
             if certificate.private_key is None:
-                raise APIError(409, errors.PRIVATE_KEY_NOT_IN_MEMORY,
-                               f"Certificate {certificate.id} of {hostname} has no private key: keys are kept in memory "
-                               "only and this one was loaded from the --state file. Void its associations, delete it "
-                               "and upload it again to pull with it.")
+                raise APIError(
+                    409,
+                    errors.PRIVATE_KEY_NOT_IN_MEMORY,
+                    f"Certificate {certificate.id} of {hostname} has no private key: keys are kept in memory "
+                    "only and this one was loaded from the --state file. Void its associations, delete it "
+                    "and upload it again to pull with it.",
+                )
             return certificate
 
     # ----- step 2: tls_client_auth --------------------------------------------------------------------------
@@ -375,28 +382,35 @@ class Store:
             zones = []
             for zone in self._zones.values():
                 self._sweep(zone, now)
-                zones.append({
-                    "id": zone.id,
-                    "name": zone.name,
-                    "settings": {"tls_client_auth": self._setting_view(zone)},
-                    "certificates": [self._certificate_view(cert, now) | {"deleted_at": _maybe_rfc3339(cert.deleted_at)}
-                                     for cert in zone.certificates.values()],
-                    "associations": [self._association_view(assoc, zone.certificates[assoc.cert_id], now)
-                                     for assoc in zone.associations.values()],
-                })
+                zones.append(
+                    {
+                        "id": zone.id,
+                        "name": zone.name,
+                        "settings": {"tls_client_auth": self._setting_view(zone)},
+                        "certificates": [
+                            self._certificate_view(cert, now) | {"deleted_at": _maybe_rfc3339(cert.deleted_at)} for cert in zone.certificates.values()
+                        ],
+                        "associations": [self._association_view(assoc, zone.certificates[assoc.cert_id], now) for assoc in zone.associations.values()],
+                    }
+                )
             return {"zones": zones}
 
     def _serialise(self):
-        return {"version": STATE_VERSION, "zones": [
-            {
-                "name": zone.name,
-                "tls_client_auth": {"value": zone.tls_client_auth, "modified_at": zone.tls_client_auth_modified_at},
-                "certificates": [{"id": cert.id, "certificate": cert.details.pem, "uploaded_at": cert.uploaded_at,
-                                  "deleted_at": cert.deleted_at} for cert in zone.certificates.values()],
-                "associations": [dataclasses.asdict(assoc) for assoc in zone.associations.values()],
-            }
-            for zone in self._zones.values()
-        ]}
+        return {
+            "version": STATE_VERSION,
+            "zones": [
+                {
+                    "name": zone.name,
+                    "tls_client_auth": {"value": zone.tls_client_auth, "modified_at": zone.tls_client_auth_modified_at},
+                    "certificates": [
+                        {"id": cert.id, "certificate": cert.details.pem, "uploaded_at": cert.uploaded_at, "deleted_at": cert.deleted_at}
+                        for cert in zone.certificates.values()
+                    ],
+                    "associations": [dataclasses.asdict(assoc) for assoc in zone.associations.values()],
+                }
+                for zone in self._zones.values()
+            ],
+        }
 
     def _save(self):
         """Write the state file atomically (temp file in the same directory, then rename)."""
@@ -424,8 +438,9 @@ class Store:
             setting = saved_zone["tls_client_auth"]
             zone.tls_client_auth, zone.tls_client_auth_modified_at = setting["value"], setting["modified_at"]
             for cert in saved_zone["certificates"]:
-                zone.certificates[cert["id"]] = Certificate(id=cert["id"], details=describe_pem(cert["certificate"]),
-                                                            uploaded_at=cert["uploaded_at"], deleted_at=cert["deleted_at"])
+                zone.certificates[cert["id"]] = Certificate(
+                    id=cert["id"], details=describe_pem(cert["certificate"]), uploaded_at=cert["uploaded_at"], deleted_at=cert["deleted_at"]
+                )
             for assoc in saved_zone["associations"]:
                 zone.associations[assoc["hostname"]] = Association(**assoc)
 
@@ -489,5 +504,8 @@ def _check_association_limits(associations, cert_ids):
     for cert_id in cert_ids:
         count = sum(1 for assoc in associations.values() if assoc.cert_id == cert_id and assoc.enabled is not None)
         if count > MAX_ASSOCIATIONS_PER_CERTIFICATE:
-            raise APIError(400, errors.ASSOCIATION_LIMIT_REACHED,
-                           f"Certificate {cert_id} would have {count} hostname associations; the maximum is {MAX_ASSOCIATIONS_PER_CERTIFICATE}.")
+            raise APIError(
+                400,
+                errors.ASSOCIATION_LIMIT_REACHED,
+                f"Certificate {cert_id} would have {count} hostname associations; the maximum is {MAX_ASSOCIATIONS_PER_CERTIFICATE}.",
+            )

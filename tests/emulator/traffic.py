@@ -94,8 +94,7 @@ class Fault:
 
     def as_dict(self):
         """JSON-ready view."""
-        return {"method": self.method, "path": self.path, "kind": self.kind, "count": self.remaining, "every": self.every,
-                "retry_after": self.retry_after}
+        return {"method": self.method, "path": self.path, "kind": self.kind, "count": self.remaining, "every": self.every, "retry_after": self.retry_after}
 
 
 def _positive_int(spec, name, default):
@@ -123,8 +122,14 @@ def parse_fault(spec):
         re.compile(path)
     except re.error as exc:
         raise ValueError(f"path is not a valid regular expression: {exc}") from exc
-    return Fault(method=method.upper(), path=path, kind=kind, remaining=_positive_int(spec, "count", 1),
-                 retry_after=_positive_int(spec, "retry_after", 1), every=_positive_int(spec, "every", 1))
+    return Fault(
+        method=method.upper(),
+        path=path,
+        kind=kind,
+        remaining=_positive_int(spec, "count", 1),
+        retry_after=_positive_int(spec, "retry_after", 1),
+        every=_positive_int(spec, "every", 1),
+    )
 
 
 class FaultQueue:

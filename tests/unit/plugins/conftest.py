@@ -13,21 +13,19 @@ import json
 from unittest import mock
 
 import pytest
-
 from ansible.module_utils import basic
+from ansible_collections.aop.cloudflare.plugins.module_utils import _module
+from ansible_collections.aop.cloudflare.tests.pki import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage, new_key, resigned
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
+from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ansible_collections.aop.cloudflare.plugins.module_utils import _module
-from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
-from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
-from ansible_collections.aop.cloudflare.tests.pki import (ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage,
-                                                          new_key, resigned)
-
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core before 2.19 had no supported helper: set the serialized arguments directly
+
     @contextlib.contextmanager
     def patch_module_args(args=None):
         serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}}).encode('utf-8')

@@ -60,8 +60,7 @@ def ok(result, result_info=None, headers=None):
 
 def fail(status, *errors, **kwargs):
     """A failed API answer: errors are (code, message) pairs."""
-    body = {'success': False, 'errors': [{'code': code, 'message': message} for code, message in errors],
-            'messages': [], 'result': None}
+    body = {'success': False, 'errors': [{'code': code, 'message': message} for code, message in errors], 'messages': [], 'result': None}
     return Reply(status, json.dumps(body), kwargs.get('headers') or {})
 
 
@@ -73,8 +72,10 @@ def text(status, body, headers=None):
 def page(result, number, total_pages, per_page=None):
     """One page of a list, with the result_info Cloudflare sends."""
     per_page = per_page or max(len(result), 1)
-    return ok(result, {'page': number, 'per_page': per_page, 'count': len(result), 'total_pages': total_pages,
-                       'total_count': per_page * (total_pages - 1) + len(result)})
+    return ok(
+        result,
+        {'page': number, 'per_page': per_page, 'count': len(result), 'total_pages': total_pages, 'total_count': per_page * (total_pages - 1) + len(result)},
+    )
 
 
 def certificate_object(pair, cert_id=CERT_ID, status='active', pem=None):
@@ -138,7 +139,7 @@ class FakeCloudflare(BaseAdapter):
 
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         assert request.url.startswith(BASE_URL + '/'), 'call outside the API: %s' % request.url
-        target = request.url[len(BASE_URL):]
+        target = request.url[len(BASE_URL) :]
         path, _sep, query = target.partition('?')
         body = json.loads(request.body) if request.body else None
         with self._lock:
@@ -149,8 +150,13 @@ class FakeCloudflare(BaseAdapter):
             reply = replies.pop(0) if len(replies) > 1 else replies[0]
         if isinstance(reply, Exception):
             raise reply
-        raw = HTTPResponse(body=io.BytesIO(reply.body.encode('utf-8')), headers=dict(DEFAULT_HEADERS, **reply.headers),
-                           status=reply.status, preload_content=False, decode_content=False)
+        raw = HTTPResponse(
+            body=io.BytesIO(reply.body.encode('utf-8')),
+            headers=dict(DEFAULT_HEADERS, **reply.headers),
+            status=reply.status,
+            preload_content=False,
+            decode_content=False,
+        )
         return self._builder.build_response(request, raw)
 
     def close(self):

@@ -8,8 +8,8 @@
 import json
 import re
 
-from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import API_TOKEN
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import API_TOKEN
 
 # A PEM header followed by encoded content (in JSON text, line breaks are escaped).
 PEM_BLOCK = re.compile(r'-----BEGIN [A-Z ]+-----(\\r|\\n|\s)*[A-Za-z0-9+/=]{16}')

@@ -8,14 +8,14 @@
 import json
 
 import pytest
-
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import API_TOKEN
 from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
 
 
 def test_a_clean_result_passes(pki):
-    ModuleResult({'changed': True, 'msg': 'give the "-----BEGIN CERTIFICATE-----" block',
-                  'invocation': {'module_args': {'certificate': pki.rsa_leaf.cert_pem}}}, 0).assert_no_secret(pki.rsa_leaf.key_pem)
+    ModuleResult(
+        {'changed': True, 'msg': 'give the "-----BEGIN CERTIFICATE-----" block', 'invocation': {'module_args': {'certificate': pki.rsa_leaf.cert_pem}}}, 0
+    ).assert_no_secret(pki.rsa_leaf.key_pem)
 
 
 @pytest.mark.parametrize('leak', ['token', 'key line', 'certificate', 'masked'])

@@ -12,7 +12,6 @@ import time
 
 import pytest
 import requests
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -42,6 +41,7 @@ def client(cloudflare, slept):  # pylint: disable=unused-argument
 
 
 # --- auth and envelope -----------------------------------------------------------------------------------------
+
 
 def test_an_api_token_is_sent_as_a_bearer_token(cloudflare, client):
     cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
@@ -97,12 +97,15 @@ def test_writes_send_their_body_as_json(cloudflare, client):
 
 # --- errors ----------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('status, code, message, hint', [
-    (401, 10000, 'Authentication error', 'the credentials were refused: check the API token, or the API key and its e-mail'),
-    (403, 9109, 'Unauthorized to access requested resource', 'the API token needs "SSL and Certificates: Edit"'),
-    (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?',
-     'not found: check the zone and the ids given'),
-])
+
+@pytest.mark.parametrize(
+    'status, code, message, hint',
+    [
+        (401, 10000, 'Authentication error', 'the credentials were refused: check the API token, or the API key and its e-mail'),
+        (403, 9109, 'Unauthorized to access requested resource', 'the API token needs "SSL and Certificates: Edit"'),
+        (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?', 'not found: check the zone and the ids given'),
+    ],
+)
 def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, status, code, message, hint):
     cloudflare.route('GET', TLS_CLIENT_AUTH, fail(status, (code, message)))
 
@@ -117,8 +120,13 @@ def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, st
     assert 'Cloudflare error %d: %s' % (code, message) in text_
     assert text_.endswith('cf-ray ' + CF_RAY)
     assert error.value.codes == [code]
-    assert error.value.to_dict() == {'method': 'GET', 'path': TLS_CLIENT_AUTH, 'status': status,
-                                     'errors': [{'code': code, 'message': message}], 'cf_ray': CF_RAY}
+    assert error.value.to_dict() == {
+        'method': 'GET',
+        'path': TLS_CLIENT_AUTH,
+        'status': status,
+        'errors': [{'code': code, 'message': message}],
+        'cf_ray': CF_RAY,
+    }
     assert API_TOKEN not in text_ and API_TOKEN not in repr(error.value.to_dict())
     assert len(cloudflare.calls) == 1, 'a client error is not retried'
 
@@ -137,11 +145,11 @@ def test_a_body_that_is_not_an_api_response_is_reported_with_status_and_cf_ray(c
     with pytest.raises(CloudflareError) as error:
         client.get(TLS_CLIENT_AUTH)
 
-    assert str(error.value) == ('GET %s: HTTP 400 with a body that is not a Cloudflare API response; cf-ray %s'
-                                % (TLS_CLIENT_AUTH, CF_RAY))
+    assert str(error.value) == ('GET %s: HTTP 400 with a body that is not a Cloudflare API response; cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY))
 
 
 # --- retries ---------------------------------------------------------------------------------------------------
+
 
 def test_429_waits_what_retry_after_says_then_retries(cloudflare, client, slept):
     # Cloudflare's 429 also says the budget is spent; the wait must not be taken twice.
@@ -178,8 +186,7 @@ def test_retry_after_as_an_http_date(cloudflare, client, slept):
 
 
 def test_retry_after_of_a_busy_server_is_capped_at_a_minute(cloudflare, client, slept):
-    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(503, (10001, 'Service unavailable'), headers={'Retry-After': '300'}),
-                     ok(SETTING))
+    cloudflare.route('GET', TLS_CLIENT_AUTH, fail(503, (10001, 'Service unavailable'), headers={'Retry-After': '300'}), ok(SETTING))
 
     client.get(TLS_CLIENT_AUTH)
 
@@ -230,8 +237,9 @@ def test_exhausted_retries_say_how_many_attempts_were_made(cloudflare, client, s
         client.get(TLS_CLIENT_AUTH)
 
     assert len(cloudflare.calls) == 6
-    assert str(error.value) == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; '
-                                'cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY))
+    assert str(error.value) == (
+        'GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; ' 'cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY)
+    )
     # Exponential backoff with up to 25 % jitter: 1, 2, 4, 8, 16 seconds.
     assert len(slept) == 5
     assert all(base <= seconds <= base * 1.25 for base, seconds in zip([1, 2, 4, 8, 16], slept))
@@ -266,12 +274,15 @@ def test_a_connection_error_then_success(cloudflare, client):
     assert len(cloudflare.calls) == 2
 
 
-@pytest.mark.parametrize('reply, expected', [
-    (text(502, '<html>Bad gateway</html>'), 'POST %s: HTTP 502 with a body that is not a Cloudflare API response' % CERTS_PATH),
-    (fail(503, (10001, 'Service unavailable')), 'POST %s failed: HTTP 503' % CERTS_PATH),
-    (requests.ConnectionError('reset'), 'POST %s: no response from %s after 1 attempt(s)' % (CERTS_PATH, BASE_URL)),
-    (requests.Timeout('read timed out'), 'POST %s: no response from %s after 1 attempt(s) (Timeout)' % (CERTS_PATH, BASE_URL)),
-])
+@pytest.mark.parametrize(
+    'reply, expected',
+    [
+        (text(502, '<html>Bad gateway</html>'), 'POST %s: HTTP 502 with a body that is not a Cloudflare API response' % CERTS_PATH),
+        (fail(503, (10001, 'Service unavailable')), 'POST %s failed: HTTP 503' % CERTS_PATH),
+        (requests.ConnectionError('reset'), 'POST %s: no response from %s after 1 attempt(s)' % (CERTS_PATH, BASE_URL)),
+        (requests.Timeout('read timed out'), 'POST %s: no response from %s after 1 attempt(s) (Timeout)' % (CERTS_PATH, BASE_URL)),
+    ],
+)
 def test_a_post_that_may_have_been_applied_is_not_retried(cloudflare, client, slept, reply, expected):
     cloudflare.route('POST', CERTS_PATH, reply, ok({'id': 'x'}))
 
@@ -305,8 +316,9 @@ def test_a_post_refused_with_429_every_time_gives_up_after_the_retries(cloudflar
     assert str(error.value).startswith('POST %s failed after 6 attempts: HTTP 429 (Cloudflare\'s rate limit' % CERTS_PATH)
 
 
-@pytest.mark.parametrize('reply', [fail(429, (10000, 'Rate limited'), headers={'Retry-After': '9'}),
-                                   fail(503, (10001, 'Service unavailable')), requests.ConnectionError('reset')])
+@pytest.mark.parametrize(
+    'reply', [fail(429, (10000, 'Rate limited'), headers={'Retry-After': '9'}), fail(503, (10001, 'Service unavailable')), requests.ConnectionError('reset')]
+)
 def test_retry_false_never_retries(cloudflare, client, reply):
     cloudflare.route('GET', TLS_CLIENT_AUTH, reply, ok(SETTING))
 
@@ -334,6 +346,7 @@ def test_a_call_without_an_answer_does_not_hold_the_budget(cloudflare, client):
 
 
 # --- rate-limit pacing -----------------------------------------------------------------------------------------
+
 
 def test_a_spent_rate_limit_budget_pauses_before_the_next_call(cloudflare):
     events = []
@@ -411,6 +424,7 @@ def test_the_ledger_holds_no_credential(cloudflare):
 
 # --- threads ---------------------------------------------------------------------------------------------------
 
+
 def test_each_thread_has_a_session_of_its_own(cloudflare):
     client = CloudflareClient(api_token=API_TOKEN, validate_certs=False, sleep=[].append)
     cloudflare.route('GET', TLS_CLIENT_AUTH, ok(SETTING))
@@ -419,6 +433,7 @@ def test_each_thread_has_a_session_of_its_own(cloudflare):
     def call():
         client.get(TLS_CLIENT_AUTH)
         sessions.append(client.session)
+
     threads = [threading.Thread(target=call) for _index in range(3)]
     for thread in threads:
         thread.start()
@@ -435,6 +450,7 @@ def test_each_thread_has_a_session_of_its_own(cloudflare):
 
 # --- pagination and zone lookup --------------------------------------------------------------------------------
 
+
 def test_get_all_follows_three_pages(cloudflare, client):
     cloudflare.route('GET', CERTS_PATH + '?per=x', ok([]))  # never used: the query must match exactly
     cloudflare.route('GET', CERTS_PATH, page([{'id': '1'}, {'id': '2'}], 1, 3))
@@ -448,6 +464,7 @@ def test_get_all_follows_three_pages(cloudflare, client):
 def test_get_all_counts_pages_from_total_count_when_total_pages_is_missing(cloudflare, client):
     def counted(items, number):
         return ok(items, {'page': number, 'per_page': 2, 'count': len(items), 'total_count': 5})
+
     cloudflare.route('GET', CERTS_PATH, counted([{'id': '1'}, {'id': '2'}], 1))
     cloudflare.route('GET', CERTS_PATH + '?page=2', counted([{'id': '3'}, {'id': '4'}], 2))
     cloudflare.route('GET', CERTS_PATH + '?page=3', counted([{'id': '5'}], 3))
@@ -477,8 +494,7 @@ def test_zone_lookup_follows_pages_and_keeps_the_exact_name(cloudflare, client):
     cloudflare.route('GET', '/zones?name=example.com&page=3', page([{'id': ZONE_ID, 'name': ZONE_NAME}], 3, 3))
 
     assert client.zone_id(ZONE_NAME) == ZONE_ID
-    assert cloudflare.sent == ['GET /zones?name=example.com', 'GET /zones?name=example.com&page=2',
-                               'GET /zones?name=example.com&page=3']
+    assert cloudflare.sent == ['GET /zones?name=example.com', 'GET /zones?name=example.com&page=2', 'GET /zones?name=example.com&page=3']
 
 
 def test_zone_lookup_ignores_case_and_a_trailing_dot(cloudflare, client):
@@ -510,17 +526,20 @@ def test_a_certificate_that_cannot_be_verified_is_not_retried_and_says_how_to_fi
 
 
 # The default trust may come from REQUESTS_CA_BUNDLE (as with requests itself); ca_path and validate_certs=false win over it.
-@pytest.mark.parametrize('validate_certs, ca_path, verify', [
-    (True, None, '/etc/ssl/certs/ca-certificates.crt'), (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'),
-    (False, '/etc/pki/private-ca.pem', False)])
-def test_tls_is_verified_against_the_given_ca_bundle_whatever_the_environment_says(
-        cloudflare, monkeypatch, validate_certs, ca_path, verify):
+@pytest.mark.parametrize(
+    'validate_certs, ca_path, verify',
+    [
+        (True, None, '/etc/ssl/certs/ca-certificates.crt'),
+        (True, '/etc/pki/private-ca.pem', '/etc/pki/private-ca.pem'),
+        (False, '/etc/pki/private-ca.pem', False),
+    ],
+)
+def test_tls_is_verified_against_the_given_ca_bundle_whatever_the_environment_says(cloudflare, monkeypatch, validate_certs, ca_path, verify):
     # requests lets these override a session's own verify setting; they must not override the module's options.
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
     monkeypatch.setenv('CURL_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
     cloudflare.route('GET', TLS_CLIENT_AUTH, ok({'id': 'tls_client_auth', 'value': 'on'}))
 
-    CloudflareClient(api_token=API_TOKEN, validate_certs=validate_certs, ca_path=ca_path, sleep=lambda _: None).request(
-        'GET', TLS_CLIENT_AUTH)
+    CloudflareClient(api_token=API_TOKEN, validate_certs=validate_certs, ca_path=ca_path, sleep=lambda _: None).request('GET', TLS_CLIENT_AUTH)
 
     assert cloudflare.calls[0].verify == verify

@@ -9,8 +9,6 @@ import datetime
 import hashlib
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     CertificateError,
     certificate_problems,
@@ -25,6 +23,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     validate_for_upload,
 )
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
+from cryptography.hazmat.primitives import serialization
 
 UTC = datetime.timezone.utc
 
@@ -58,19 +57,26 @@ def test_a_bad_private_key_is_refused_without_quoting_it(pki):
     assert not [line for line in key_fragments(pki.rsa_leaf.key_pem) if line in str(error.value)]
 
 
-ENCRYPTED_KEY = ('private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it once '
-                 'with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with "ansible-vault '
-                 'encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)')
+ENCRYPTED_KEY = (
+    'private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: decrypt it once '
+    'with "openssl pkey -in key.pem -out key-plain.pem", then protect key-plain.pem with "ansible-vault '
+    'encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)'
+)
 
 
-@pytest.mark.parametrize('leaf, key_format, header', [
-    ('ec_leaf', serialization.PrivateFormat.PKCS8, '-----BEGIN ENCRYPTED PRIVATE KEY-----'),
-    ('rsa_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
-    ('ec_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
-], ids=['pkcs8', 'traditional-rsa', 'traditional-ec'])
+@pytest.mark.parametrize(
+    'leaf, key_format, header',
+    [
+        ('ec_leaf', serialization.PrivateFormat.PKCS8, '-----BEGIN ENCRYPTED PRIVATE KEY-----'),
+        ('rsa_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
+        ('ec_leaf', serialization.PrivateFormat.TraditionalOpenSSL, 'Proc-Type: 4,ENCRYPTED'),
+    ],
+    ids=['pkcs8', 'traditional-rsa', 'traditional-ec'],
+)
 def test_an_encrypted_private_key_is_refused_with_how_to_decrypt_it(pki, leaf, key_format, header):
-    encrypted = getattr(pki, leaf).key.private_bytes(serialization.Encoding.PEM, key_format,
-                                                     serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+    encrypted = (
+        getattr(pki, leaf).key.private_bytes(serialization.Encoding.PEM, key_format, serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+    )
     assert header in encrypted
 
     with pytest.raises(CertificateError) as error:
@@ -118,7 +124,7 @@ def test_expiry_is_judged_against_the_given_time(pki):
 def test_the_fingerprint_is_the_sha256_of_the_der(pki):
     der = pki.rsa_leaf.cert.public_bytes(serialization.Encoding.DER)
     expected = hashlib.sha256(der).hexdigest()
-    assert fingerprint_sha256(pki.rsa_leaf.cert) == ':'.join(expected[index:index + 2] for index in range(0, 64, 2))
+    assert fingerprint_sha256(pki.rsa_leaf.cert) == ':'.join(expected[index : index + 2] for index in range(0, 64, 2))
 
 
 def test_certificates_are_compared_by_der_not_by_text(pki):
@@ -149,35 +155,59 @@ def test_describe_shows_identity_and_validity_never_pem(pki):
 
 # --- what a standard TLS origin refuses on every pull ---------------------------------------------------------------
 
-@pytest.mark.parametrize('leaf, start, fix', [
-    ('server_auth_only', 'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it on every '
-                         'pull (OpenSSL: unsuitable certificate purpose)',
-     'issue it with extendedKeyUsage clientAuth, or without extendedKeyUsage'),
-    # OpenSSL counts anyExtendedKeyUsage as no client purpose (seen with OpenSSL 3.0's s_server).
-    ('any_usage_only', 'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage): origins refuse it',
-     'issue it with extendedKeyUsage clientAuth'),
-    ('encipherment_key_usage', 'certificate has a keyUsage without digitalSignature (keyEncipherment): a client '
-                               'certificate signs each TLS handshake, which that keyUsage does not allow (OpenSSL: '
-                               'unsuitable certificate purpose)',
-     'issue it with keyUsage digitalSignature, or without keyUsage'),
-    # OpenSSL lets keyAgreement pass, so the message does not say OpenSSL refuses it.
-    ('agreement_key_usage', 'certificate has a keyUsage without digitalSignature (keyAgreement): a client certificate '
-                            'signs each TLS handshake, which that keyUsage does not allow; ',
-     'issue it with keyUsage digitalSignature'),
-    ('not_yet_valid', 'certificate is not valid before {not_before} (notBefore): origins refuse it on every pull until then',
-     'or issue one that is valid now'),
-    ('rsa_1024', 'certificate has a 1024-bit RSA key: origins refuse RSA keys under 2048 bits on every pull',
-     'issue one with a 2048-bit or larger RSA key, or an EC key on P-256'),
-    ('secp224r1', 'certificate has an EC key on secp224r1: origins accept only P-256, P-384 and P-521',
-     'issue one on P-256 (prime256v1), P-384 or P-521, or with a 2048-bit RSA key'),
-    ('secp256k1', 'certificate has an EC key on secp256k1: origins accept only P-256, P-384 and P-521',
-     'issue one on P-256 (prime256v1), P-384 or P-521'),
-    ('sha1_signed', 'certificate is signed with SHA-1 (SHA1WithRSA): origins refuse it on every pull (OpenSSL: CA '
-                    'signature digest algorithm too weak)',
-     'have your CA sign it with SHA-256 or stronger'),
-    ('md5_signed', 'certificate is signed with MD5 (MD5WithRSA): origins refuse it on every pull',
-     'have your CA sign it with SHA-256 or stronger'),
-])
+
+@pytest.mark.parametrize(
+    'leaf, start, fix',
+    [
+        (
+            'server_auth_only',
+            'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it on every pull (OpenSSL: unsuitable certificate purpose)',
+            'issue it with extendedKeyUsage clientAuth, or without extendedKeyUsage',
+        ),
+        # OpenSSL counts anyExtendedKeyUsage as no client purpose (seen with OpenSSL 3.0's s_server).
+        (
+            'any_usage_only',
+            'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage): origins refuse it',
+            'issue it with extendedKeyUsage clientAuth',
+        ),
+        (
+            'encipherment_key_usage',
+            'certificate has a keyUsage without digitalSignature (keyEncipherment): a client '
+            'certificate signs each TLS handshake, which that keyUsage does not allow (OpenSSL: '
+            'unsuitable certificate purpose)',
+            'issue it with keyUsage digitalSignature, or without keyUsage',
+        ),
+        # OpenSSL lets keyAgreement pass, so the message does not say OpenSSL refuses it.
+        (
+            'agreement_key_usage',
+            'certificate has a keyUsage without digitalSignature (keyAgreement): a client certificate '
+            'signs each TLS handshake, which that keyUsage does not allow; ',
+            'issue it with keyUsage digitalSignature',
+        ),
+        (
+            'not_yet_valid',
+            'certificate is not valid before {not_before} (notBefore): origins refuse it on every pull until then',
+            'or issue one that is valid now',
+        ),
+        (
+            'rsa_1024',
+            'certificate has a 1024-bit RSA key: origins refuse RSA keys under 2048 bits on every pull',
+            'issue one with a 2048-bit or larger RSA key, or an EC key on P-256',
+        ),
+        (
+            'secp224r1',
+            'certificate has an EC key on secp224r1: origins accept only P-256, P-384 and P-521',
+            'issue one on P-256 (prime256v1), P-384 or P-521, or with a 2048-bit RSA key',
+        ),
+        ('secp256k1', 'certificate has an EC key on secp256k1: origins accept only P-256, P-384 and P-521', 'issue one on P-256 (prime256v1), P-384 or P-521'),
+        (
+            'sha1_signed',
+            'certificate is signed with SHA-1 (SHA1WithRSA): origins refuse it on every pull (OpenSSL: CA signature digest algorithm too weak)',
+            'have your CA sign it with SHA-256 or stronger',
+        ),
+        ('md5_signed', 'certificate is signed with MD5 (MD5WithRSA): origins refuse it on every pull', 'have your CA sign it with SHA-256 or stronger'),
+    ],
+)
 def test_what_an_origin_refuses_is_refused_naming_the_field_and_the_fix(pki, leaf, start, fix):
     pair = pki.leaves[leaf]
     start = start.format(not_before=pair.cert.not_valid_before_utc.strftime('%Y-%m-%dT%H:%M:%SZ'))
@@ -191,8 +221,7 @@ def test_what_an_origin_refuses_is_refused_naming_the_field_and_the_fix(pki, lea
     assert error.value.problems == problems
 
 
-@pytest.mark.parametrize('leaf', ['rsa_leaf', 'ec_leaf', 'p384', 'p521', 'no_extended_key_usage', 'server_and_client_auth',
-                                  'signing_key_usage'])
+@pytest.mark.parametrize('leaf', ['rsa_leaf', 'ec_leaf', 'p384', 'p521', 'no_extended_key_usage', 'server_and_client_auth', 'signing_key_usage'])
 def test_what_an_origin_accepts_passes(pki, leaf):
     """The boundaries: a 2048-bit RSA key, P-256 (and the two larger curves), no extendedKeyUsage, clientAuth among
     others, a keyUsage with digitalSignature."""
@@ -214,6 +243,7 @@ def test_every_problem_of_one_certificate_is_reported_and_names_are_given_by_the
 
 # --- expiry: uploads, adoptions and min_days_valid ------------------------------------------------------------------
 
+
 def test_min_days_valid_counts_whole_days_left_and_names_the_date(pki):
     cert, expires_on = pki.rsa_leaf.cert, pki.rsa_leaf.expires_on
     thirty_days_before = cert.not_valid_after_utc - datetime.timedelta(days=30, seconds=1)
@@ -221,11 +251,11 @@ def test_min_days_valid_counts_whole_days_left_and_names_the_date(pki):
     assert certificate_problems(cert, now=thirty_days_before, min_days_valid=30) == []
     assert certificate_problems(cert, now=thirty_days_before, min_days_valid=31) == [
         'certificate expires on %s, 30 whole day(s) from now, fewer than min_days_valid (31): issue a new client '
-        'certificate and give it instead, or lower min_days_valid' % expires_on]
-    assert certificate_problems(cert, now=thirty_days_before, min_days_valid=31,
-                                names={'min_days_valid': 'per_hostname_aop_min_days_valid'})[0].endswith(
-        'fewer than per_hostname_aop_min_days_valid (31): issue a new client certificate and give it instead, or lower '
-        'per_hostname_aop_min_days_valid')
+        'certificate and give it instead, or lower min_days_valid' % expires_on
+    ]
+    assert certificate_problems(cert, now=thirty_days_before, min_days_valid=31, names={'min_days_valid': 'per_hostname_aop_min_days_valid'})[0].endswith(
+        'fewer than per_hostname_aop_min_days_valid (31): issue a new client certificate and give it instead, or lower per_hostname_aop_min_days_valid'
+    )
 
 
 def test_an_expired_certificate_is_refused_for_an_upload_and_under_min_days_valid_only(pki):

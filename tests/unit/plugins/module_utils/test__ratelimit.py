@@ -15,7 +15,6 @@ import sys
 import threading
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.module_utils import _ratelimit
 from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
     PROBE_POLL_SECONDS,
@@ -101,17 +100,22 @@ def dead_pid():
 
 # --- the header ------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('value, expected', [
-    ('"default";r=50;t=30', (50, 30)),
-    ('"default"; r=0; t=7', (0, 7)),
-    ('"default";r=50', None),
-    ('', None),
-])
+
+@pytest.mark.parametrize(
+    'value, expected',
+    [
+        ('"default";r=50;t=30', (50, 30)),
+        ('"default"; r=0; t=7', (0, 7)),
+        ('"default";r=50', None),
+        ('', None),
+    ],
+)
 def test_parse_ratelimit(value, expected):
     assert parse_ratelimit({'Ratelimit': value}) == expected
 
 
 # --- an unknown budget -----------------------------------------------------------------------------------------
+
 
 def test_an_unknown_budget_lets_one_probe_go_until_its_answer(clock, ledger):
     probe = send(ledger)
@@ -154,6 +158,7 @@ def test_threads_wait_for_the_probe_answer_without_sleeping(clock, ledger):
 
 
 # --- pacing ----------------------------------------------------------------------------------------------------
+
 
 def test_calls_stop_at_the_reserve_and_pause_until_the_reset(clock, ledger):
     ledger.release(send(ledger), answer(15, 60), 200)
@@ -202,6 +207,7 @@ def test_a_backoff_longer_than_the_budget_pause_is_taken_alone(clock, ledger):
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
+
 
 def test_calls_in_flight_are_taken_as_not_yet_counted(ledger, directory):
     ledger.release(send(ledger), answer(1000, 300), 200)
@@ -270,12 +276,15 @@ def test_an_answer_without_the_header_keeps_the_call_counted(ledger, directory):
     assert saved_state(directory)['remaining'] == 999
 
 
-@pytest.mark.parametrize('headers, wait', [
-    (dict(answer(1199, 300), **{'Retry-After': '20'}), 20.0),
-    (answer(0, 40), 41.0),
-    ({}, 300.0),
-    ({'Retry-After': '3600'}, 300.0),
-])
+@pytest.mark.parametrize(
+    'headers, wait',
+    [
+        (dict(answer(1199, 300), **{'Retry-After': '20'}), 20.0),
+        (answer(0, 40), 41.0),
+        ({}, 300.0),
+        ({'Retry-After': '3600'}, 300.0),
+    ],
+)
 def test_a_429_stops_every_call_until_it_said(clock, ledger, headers, wait):
     ledger.release(send(ledger), answer(1199, 300), 200)
 
@@ -286,6 +295,7 @@ def test_a_429_stops_every_call_until_it_said(clock, ledger, headers, wait):
 
 
 # --- several processes on one ledger ---------------------------------------------------------------------------
+
 
 def test_processes_share_one_budget(clock, ledger, directory):
     other = other_process(clock)
@@ -394,6 +404,7 @@ def test_processes_pacing_alone_would_exceed_it(clock, tmp_path, monkeypatch):
 
 
 # --- the state file --------------------------------------------------------------------------------------------
+
 
 def test_the_state_file_names_no_credential_and_is_private(ledger, directory):
     ledger.release(send(ledger), answer(1199, 300), 200)

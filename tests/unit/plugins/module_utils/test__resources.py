@@ -6,7 +6,6 @@
 """Reading the two resources: "not found" means the object, never the zone or a malformed path."""
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import read_association, read_certificate
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
@@ -44,8 +43,7 @@ def test_a_404_about_the_zone_or_the_path_is_a_failure_not_a_deleted_certificate
     assert raised.value.has_code(error[0])
 
 
-@pytest.mark.parametrize('status, errors', [(404, [(1551, 'Hostname association not found')]), (404, []),
-                                            (400, [(1553, 'not found')])])
+@pytest.mark.parametrize('status, errors', [(404, [(1551, 'Hostname association not found')]), (404, []), (400, [(1553, 'not found')])])
 def test_a_hostname_never_configured_reads_as_absent(cloudflare, client, status, errors):
     cloudflare.route('GET', '%s/app.example.com' % HOSTNAMES, fail(status, *errors))
 

@@ -8,7 +8,6 @@
 import collections
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
@@ -32,8 +31,7 @@ LIST = 'GET ' + CERTIFICATES
 ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
 # What a user may rely on being predicted exactly in check mode (and status 'active' for what is enabled and awaited).
 MANAGED = ('hostname', 'state', 'cert_id', 'enabled')
-SHOWN = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature',
-         'expires_on', 'created_at', 'updated_at')
+SHOWN = ('hostname', 'state', 'cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature', 'expires_on', 'created_at', 'updated_at')
 
 
 @pytest.fixture(autouse=True)
@@ -73,10 +71,10 @@ def serial_reads(monkeypatch):
 
 # --- enable, move, disable, void -------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures('serial_reads')
 def test_enable_new_hostnames_in_one_put_then_wait_until_active(cloudflare, run_module, sleeps):
-    cloudflare.route('GET', one(APP), not_found(), ok(association(APP, status='pending_deployment')),
-                     ok(association(APP, status='active')))
+    cloudflare.route('GET', one(APP), not_found(), ok(association(APP, status='pending_deployment')), ok(association(APP, status='active')))
     cloudflare.route('GET', one(API), not_found())
     cloudflare.route('PUT', HOSTNAMES, ok([association(APP, status='initializing'), association(API, status='active')]))
 
@@ -97,8 +95,9 @@ def test_hostnames_already_as_declared_are_only_read(cloudflare, run_module):
     cloudflare.route('GET', one(APP), ok(association(APP)))
     cloudflare.route('GET', one(API), ok(association(API, enabled=False)))
 
-    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID},
-                                                         {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'}]), diff=True)
+    result = run_module(
+        hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'}]), diff=True
+    )
 
     assert cloudflare.sent == read(APP, API)
     assert result['changed'] is False
@@ -118,8 +117,7 @@ def test_a_hostname_moved_to_another_certificate_releases_the_old_one(cloudflare
     assert cloudflare.writes == [put((APP, CERT_ID, True))]
     assert result['changed'] is True
     assert result['released_cert_ids'] == [OTHER_CERT_ID]
-    assert result['diff'] == {'before': {APP: {'state': 'enabled', 'cert_id': OTHER_CERT_ID}},
-                              'after': {APP: {'state': 'enabled', 'cert_id': CERT_ID}}}
+    assert result['diff'] == {'before': {APP: {'state': 'enabled', 'cert_id': OTHER_CERT_ID}}, 'after': {APP: {'state': 'enabled', 'cert_id': CERT_ID}}}
 
 
 @pytest.mark.usefixtures('serial_reads')
@@ -153,8 +151,9 @@ def test_remove_voids_with_enabled_null_and_the_current_cert_id(cloudflare, run_
 
 
 @pytest.mark.usefixtures('serial_reads')
-@pytest.mark.parametrize('answer', [not_found(), fail(400, (1553, 'Hostname not found')), ok(association(APP, enabled=None))],
-                         ids=['404', '1553', 'already-void'])
+@pytest.mark.parametrize(
+    'answer', [not_found(), fail(400, (1553, 'Hostname not found')), ok(association(APP, enabled=None))], ids=['404', '1553', 'already-void']
+)
 def test_remove_when_already_absent_changes_nothing(cloudflare, run_module, answer):
     cloudflare.route('GET', one(APP), answer)
 
@@ -226,15 +225,14 @@ def test_a_read_refused_for_permissions_is_a_failure_not_an_absence(cloudflare, 
 def test_reads_run_in_parallel_and_the_write_is_exact(cloudflare, run_module):
     names = ['host%02d.example.com' % number for number in range(12)]
     for name in names:
-        cloudflare.route('GET', one(name), ok(association(name, cert_id=OTHER_CERT_ID)) if name.endswith(('0.example.com', '5.example.com'))
-                         else not_found())
+        cloudflare.route('GET', one(name), ok(association(name, cert_id=OTHER_CERT_ID)) if name.endswith(('0.example.com', '5.example.com')) else not_found())
     cloudflare.route('PUT', HOSTNAMES, ok([association(name) for name in names]))
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=names, cert_id=CERT_ID))
 
     reads = [call for call in cloudflare.sent if call.startswith('GET ') and call != LIST]
     assert collections.Counter(reads) == collections.Counter(read(*names))
-    assert cloudflare.sent[len(names):] == [LIST, 'PUT ' + HOSTNAMES]
+    assert cloudflare.sent[len(names) :] == [LIST, 'PUT ' + HOSTNAMES]
     assert cloudflare.writes == [put(*[(name, CERT_ID, True) for name in names])], 'declared order, every hostname once'
     assert [item['hostname'] for item in result['hostnames']] == names
     assert result['released_cert_ids'] == [OTHER_CERT_ID]
@@ -242,14 +240,15 @@ def test_reads_run_in_parallel_and_the_write_is_exact(cloudflare, run_module):
 
 # --- check mode ------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.usefixtures('serial_reads')
 def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
     config = [
-        {'hostname': APP, 'cert_id': CERT_ID},                          # moves from the other certificate
-        {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'},     # new, disabled
-        {'hostname': 'new.example.com', 'cert_id': CERT_ID},            # new, enabled
-        {'hostname': 'old.example.com', 'state': 'absent'},             # voided
-        {'hostname': 'same.example.com', 'cert_id': CERT_ID},           # unchanged
+        {'hostname': APP, 'cert_id': CERT_ID},  # moves from the other certificate
+        {'hostname': API, 'cert_id': CERT_ID, 'state': 'disabled'},  # new, disabled
+        {'hostname': 'new.example.com', 'cert_id': CERT_ID},  # new, enabled
+        {'hostname': 'old.example.com', 'state': 'absent'},  # voided
+        {'hostname': 'same.example.com', 'cert_id': CERT_ID},  # unchanged
     ]
     moving = ok(association(APP, cert_id=OTHER_CERT_ID))
     cloudflare.route('GET', one(APP), moving, moving, ok(association(APP, status='active')))
@@ -257,20 +256,25 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
     cloudflare.route('GET', one('new.example.com'), not_found(), not_found(), ok(association('new.example.com')))
     cloudflare.route('GET', one('old.example.com'), ok(association('old.example.com', cert_id=OTHER_CERT_ID)))
     cloudflare.route('GET', one('same.example.com'), ok(association('same.example.com')))
-    cloudflare.route('PUT', HOSTNAMES, ok([
-        association(APP, status='pending_deployment'),
-        association(API, enabled=False, status='pending_deployment'),
-        association('new.example.com', status='initializing'),
-        association('old.example.com', cert_id=OTHER_CERT_ID, enabled=None, status='pending_deletion'),
-    ]))
+    cloudflare.route(
+        'PUT',
+        HOSTNAMES,
+        ok(
+            [
+                association(APP, status='pending_deployment'),
+                association(API, enabled=False, status='pending_deployment'),
+                association('new.example.com', status='initializing'),
+                association('old.example.com', cert_id=OTHER_CERT_ID, enabled=None, status='pending_deletion'),
+            ]
+        ),
+    )
 
     predicted = run_module(hostname_aop, dict(ARGS, config=config), check_mode=True, diff=True)
     assert cloudflare.writes == []
     assert cloudflare.sent == read(APP, API, 'new.example.com', 'old.example.com', 'same.example.com') + [LIST]
     real = run_module(hostname_aop, dict(ARGS, config=config), diff=True)
 
-    assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, False), ('new.example.com', CERT_ID, True),
-                                     ('old.example.com', OTHER_CERT_ID, None))]
+    assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, False), ('new.example.com', CERT_ID, True), ('old.example.com', OTHER_CERT_ID, None))]
     assert predicted['changed'] is real['changed'] is True
     assert managed(predicted['hostnames']) == managed(real['hostnames'])
     enabled = [item['hostname'] for item in real['hostnames'] if item['state'] == 'enabled']
@@ -283,27 +287,52 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
 
 # --- refusals before any call ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('args, message', [
-    ({'hostnames': [APP, 'App.Example.com.'], 'cert_id': CERT_ID},
-     'hostnames[1]: hostname app.example.com is also declared at hostnames[0]; declare each hostname once'),
-    ({'config': [{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': APP, 'state': 'absent'}]},
-     'config[1]: hostname app.example.com is also declared at config[0]'),
-    ({'hostnames': [APP]}, 'cert_id is required for state=enabled of app.example.com'),
-    ({'config': [{'hostname': APP, 'state': 'disabled'}]}, 'config[0].cert_id is required for state=disabled of app.example.com'),
-    ({'hostnames': [APP], 'cert_id': 'not-an-id'}, "cert_id: 'not-an-id' is not a certificate id"),
-    ({'hostnames': ['not a hostname'], 'cert_id': CERT_ID}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
-    ({'hostnames': ['h%03d.example.com' % number for number in range(101)], 'cert_id': CERT_ID},
-     '101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID),
-    ({'hostnames': [APP], 'cert_id': UNKNOWN_CERT_ID},
-     "cert_id is '(known after upload)', the id a check-mode run of aop.cloudflare.hostname_client_cert gives"),
-    ({'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0}, 'read_concurrency must be 1 or more (it is 0)'),
-    ({'hostnames': ['app.example.net'], 'cert_id': CERT_ID}, 'hostnames[0]: app.example.net is not in the zone example.com'),
-    ({'hostnames': ['app.example.com/../../x'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com/../../x' is not a valid hostname"),
-    ({'hostnames': ['app.example.com?x=1'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com?x=1' is not a valid hostname"),
-    ({'hostnames': [APP], 'cert_id': CERT_ID + '/..'}, "cert_id: '%s/..' is not a certificate id" % CERT_ID),
-], ids=['duplicate', 'duplicate-in-config', 'missing-cert-id', 'missing-cert-id-in-config', 'bad-cert-id', 'bad-hostname',
-        'over-100-per-certificate', 'unknown-cert-id-outside-check-mode', 'no-reader', 'outside-the-zone',
-        'hostname-path', 'hostname-query', 'cert-id-path'])
+
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        (
+            {'hostnames': [APP, 'App.Example.com.'], 'cert_id': CERT_ID},
+            'hostnames[1]: hostname app.example.com is also declared at hostnames[0]; declare each hostname once',
+        ),
+        (
+            {'config': [{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': APP, 'state': 'absent'}]},
+            'config[1]: hostname app.example.com is also declared at config[0]',
+        ),
+        ({'hostnames': [APP]}, 'cert_id is required for state=enabled of app.example.com'),
+        ({'config': [{'hostname': APP, 'state': 'disabled'}]}, 'config[0].cert_id is required for state=disabled of app.example.com'),
+        ({'hostnames': [APP], 'cert_id': 'not-an-id'}, "cert_id: 'not-an-id' is not a certificate id"),
+        ({'hostnames': ['not a hostname'], 'cert_id': CERT_ID}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
+        (
+            {'hostnames': ['h%03d.example.com' % number for number in range(101)], 'cert_id': CERT_ID},
+            '101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID,
+        ),
+        (
+            {'hostnames': [APP], 'cert_id': UNKNOWN_CERT_ID},
+            "cert_id is '(known after upload)', the id a check-mode run of aop.cloudflare.hostname_client_cert gives",
+        ),
+        ({'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0}, 'read_concurrency must be 1 or more (it is 0)'),
+        ({'hostnames': ['app.example.net'], 'cert_id': CERT_ID}, 'hostnames[0]: app.example.net is not in the zone example.com'),
+        ({'hostnames': ['app.example.com/../../x'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com/../../x' is not a valid hostname"),
+        ({'hostnames': ['app.example.com?x=1'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com?x=1' is not a valid hostname"),
+        ({'hostnames': [APP], 'cert_id': CERT_ID + '/..'}, "cert_id: '%s/..' is not a certificate id" % CERT_ID),
+    ],
+    ids=[
+        'duplicate',
+        'duplicate-in-config',
+        'missing-cert-id',
+        'missing-cert-id-in-config',
+        'bad-cert-id',
+        'bad-hostname',
+        'over-100-per-certificate',
+        'unknown-cert-id-outside-check-mode',
+        'no-reader',
+        'outside-the-zone',
+        'hostname-path',
+        'hostname-query',
+        'cert-id-path',
+    ],
+)
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(hostname_aop, dict({'api_token': API_TOKEN, 'zone': 'example.com'}, **args))
 
@@ -315,8 +344,7 @@ def test_a_uuid_and_a_32_hex_certificate_id_are_both_accepted(cloudflare, run_mo
     cloudflare.route('GET', one(APP), ok(association(APP, cert_id=CERT_ID)))
     cloudflare.route('GET', one(API), ok(association(API, cert_id=OTHER_CERT_ID)))
 
-    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID},
-                                                         {'hostname': API, 'cert_id': OTHER_CERT_ID}]))
+    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': API, 'cert_id': OTHER_CERT_ID}]))
 
     assert result['changed'] is False and not result.failed
 
@@ -339,7 +367,8 @@ def test_check_mode_predicts_with_the_id_of_certificates_not_uploaded_yet(cloudf
     assert result['changed_hostnames'] == [APP, API] + many
     assert managed(result['hostnames'][:2]) == [
         {'hostname': APP, 'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID, 'enabled': True},
-        {'hostname': API, 'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID, 'enabled': True}]
+        {'hostname': API, 'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID, 'enabled': True},
+    ]
     assert result['released_cert_ids'] == [OTHER_CERT_ID], 'a rotation in check mode predicts the release'
     assert result['diff']['after'][APP] == {'state': 'enabled', 'cert_id': UNKNOWN_CERT_ID}
 

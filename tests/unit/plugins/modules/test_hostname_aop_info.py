@@ -6,7 +6,6 @@
 """hostname_aop_info: one read per hostname given, each returned in order; never a write."""
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop_info
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -23,8 +22,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
 
 APP, API, WWW, OLD = 'app.example.com', 'api.example.com', 'www.example.com', 'old.example.com'
 ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
-FIELDS = ('cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature', 'expires_on',
-          'created_at', 'updated_at')
+FIELDS = ('cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature', 'expires_on', 'created_at', 'updated_at')
 
 
 @pytest.fixture
@@ -47,10 +45,20 @@ def absent(hostname):
 
 def present(hostname, state, pair, cert_id=CERT_ID):
     """What the module should return for an association with a certificate of the test PKI, worked out here."""
-    return {'hostname': hostname, 'state': state, 'cert_id': cert_id, 'enabled': state == 'enabled', 'status': 'active',
-            'cert_status': 'active', 'issuer': pair.issuer, 'serial_number': pair.serial_number,
-            'signature': pair.signature, 'expires_on': pair.expires_on, 'created_at': '2026-11-27T08:00:00.000000Z',
-            'updated_at': '2026-11-27T08:00:00.000000Z'}
+    return {
+        'hostname': hostname,
+        'state': state,
+        'cert_id': cert_id,
+        'enabled': state == 'enabled',
+        'status': 'active',
+        'cert_status': 'active',
+        'issuer': pair.issuer,
+        'serial_number': pair.serial_number,
+        'signature': pair.signature,
+        'expires_on': pair.expires_on,
+        'created_at': '2026-11-27T08:00:00.000000Z',
+        'updated_at': '2026-11-27T08:00:00.000000Z',
+    }
 
 
 @pytest.mark.usefixtures('serial_reads')
@@ -64,9 +72,7 @@ def test_each_hostname_in_order_enabled_disabled_or_absent(cloudflare, run_modul
 
     assert cloudflare.sent == read(APP, API, WWW, OLD)
     assert result['changed'] is False
-    assert result['hostnames'] == [present(APP, 'enabled', pki.rsa_leaf),
-                                   present(API, 'disabled', pki.ec_leaf, OTHER_CERT_ID),
-                                   absent(WWW), absent(OLD)]
+    assert result['hostnames'] == [present(APP, 'enabled', pki.rsa_leaf), present(API, 'disabled', pki.ec_leaf, OTHER_CERT_ID), absent(WWW), absent(OLD)]
     assert result['zone_id'] == ZONE_ID
     # The association carries its certificate's PEM: it is never returned.
     result.assert_no_secret()
@@ -122,12 +128,16 @@ def test_check_mode_reads_the_same_and_returns_the_same(cloudflare, run_module, 
     checked.assert_no_secret()
 
 
-@pytest.mark.parametrize('args, message', [
-    ({'hostnames': [APP, 'not a hostname']}, "hostnames[1]: 'not a hostname' is not a valid hostname"),
-    ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
-    ({'hostnames': [APP], 'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
-    ({}, 'missing required arguments: hostnames'),
-], ids=['hostname', 'duplicate', 'concurrency', 'no-hostnames'])
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        ({'hostnames': [APP, 'not a hostname']}, "hostnames[1]: 'not a hostname' is not a valid hostname"),
+        ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
+        ({'hostnames': [APP], 'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
+        ({}, 'missing required arguments: hostnames'),
+    ],
+    ids=['hostname', 'duplicate', 'concurrency', 'no-hostnames'],
+)
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(hostname_aop_info, dict(ARGS, **args))
 

@@ -10,10 +10,9 @@ import json
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert
+from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
     CERT_ID,
@@ -29,7 +28,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
     page,
     text,
 )
-from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
+from cryptography.hazmat.primitives import serialization
 
 CERTIFICATE = '%s/%s' % (CERTIFICATES, CERT_ID)
 ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'
@@ -40,35 +39,45 @@ RETURNED_KEYS = {'id', 'status', 'issuer', 'serial_number', 'signature', 'expire
 @pytest.fixture
 def present(pki):
     """Arguments to upload (or adopt) the RSA leaf."""
-    return {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
-            'private_key': pki.rsa_leaf.key_pem}
+    return {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'private_key': pki.rsa_leaf.key_pem}
 
 
 def returned(pair, cert_id=CERT_ID, status='active', uploaded_on='2026-11-27T08:00:00.123456Z'):
     """The certificate the module should return for pair, worked out here from the test PKI."""
-    return {'id': cert_id, 'status': status, 'issuer': pair.issuer, 'serial_number': pair.serial_number,
-            'signature': pair.signature, 'expires_on': pair.expires_on, 'uploaded_on': uploaded_on,
-            'fingerprint_sha256': colons(pair.fingerprint_sha256)}
+    return {
+        'id': cert_id,
+        'status': status,
+        'issuer': pair.issuer,
+        'serial_number': pair.serial_number,
+        'signature': pair.signature,
+        'expires_on': pair.expires_on,
+        'uploaded_on': uploaded_on,
+        'fingerprint_sha256': colons(pair.fingerprint_sha256),
+    }
 
 
 def colons(hex_digest):
-    return ':'.join(hex_digest[index:index + 2] for index in range(0, len(hex_digest), 2))
+    return ':'.join(hex_digest[index : index + 2] for index in range(0, len(hex_digest), 2))
 
 
 # --- upload ----------------------------------------------------------------------------------------------------
 
+
 def test_upload_then_wait_until_active(cloudflare, run_module, sleeps, pki, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
     cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')))
-    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='initializing')),
-                     ok(certificate_object(pki.rsa_leaf, status='pending_deployment')),
-                     ok(certificate_object(pki.rsa_leaf, status='active')))
+    cloudflare.route(
+        'GET',
+        CERTIFICATE,
+        ok(certificate_object(pki.rsa_leaf, status='initializing')),
+        ok(certificate_object(pki.rsa_leaf, status='pending_deployment')),
+        ok(certificate_object(pki.rsa_leaf, status='active')),
+    )
 
     result = run_module(hostname_client_cert, present)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES] + ['GET ' + CERTIFICATE] * 3
-    assert cloudflare.writes == [('POST ' + CERTIFICATES, {'certificate': pki.rsa_leaf.cert_pem,
-                                                           'private_key': pki.rsa_leaf.key_pem})]
+    assert cloudflare.writes == [('POST ' + CERTIFICATES, {'certificate': pki.rsa_leaf.cert_pem, 'private_key': pki.rsa_leaf.key_pem})]
     assert sleeps == [1.0, 2.0]
     assert result.exit_code == 0 and result['changed'] is True
     assert result['certificate'] == returned(pki.rsa_leaf)
@@ -80,8 +89,7 @@ def test_upload_without_waiting_returns_what_cloudflare_answered(cloudflare, run
     cloudflare.route('GET', CERTIFICATES, ok([]))
     cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.ec_leaf, status='initializing')))
 
-    result = run_module(hostname_client_cert, dict(present, certificate=pki.ec_leaf.cert_pem,
-                                                   private_key=pki.ec_leaf.key_pem, wait=False))
+    result = run_module(hostname_client_cert, dict(present, certificate=pki.ec_leaf.cert_pem, private_key=pki.ec_leaf.key_pem, wait=False))
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES]
     assert result['changed'] is True
@@ -96,8 +104,7 @@ def test_deployment_timed_out_is_a_failure(cloudflare, run_module, pki, present)
     result = run_module(hostname_client_cert, present)
 
     assert result.failed and result.exit_code == 1
-    assert result['msg'] == ('Cloudflare reports deployment_timed_out for certificate %s: delete it (state=absent) '
-                             'and upload it again' % CERT_ID)
+    assert result['msg'] == ('Cloudflare reports deployment_timed_out for certificate %s: delete it (state=absent) ' 'and upload it again' % CERT_ID)
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATE]
 
 
@@ -127,6 +134,7 @@ def test_a_second_run_changes_nothing(cloudflare, run_module, pki, present):
 
 # --- adoption --------------------------------------------------------------------------------------------------
 
+
 def test_a_certificate_already_on_the_zone_is_adopted_without_the_key(cloudflare, run_module, pki, present):
     # Cloudflare may send the PEM back with other line breaks: it is the same certificate.
     others = [certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)]
@@ -144,11 +152,16 @@ def test_adoption_from_the_association_shaped_list(cloudflare, run_module, pki, 
     # The 2023-24 list shape: one item per hostname, the certificate under cert_id/cert_status/cert_uploaded_on.
     items = fixture(ASSOCIATION_SHAPED_LIST)['result']
     items[0].update(certificate=pki.second_leaf.cert_pem)
-    items[1].update(certificate=pki.rsa_leaf.cert_pem, cert_status='pending_deployment', status='pending_deployment',
-                    serial_number=pki.rsa_leaf.serial_number, issuer=pki.rsa_leaf.issuer, expires_on=pki.rsa_leaf.expires_on)
+    items[1].update(
+        certificate=pki.rsa_leaf.cert_pem,
+        cert_status='pending_deployment',
+        status='pending_deployment',
+        serial_number=pki.rsa_leaf.serial_number,
+        issuer=pki.rsa_leaf.issuer,
+        expires_on=pki.rsa_leaf.expires_on,
+    )
     cloudflare.route('GET', CERTIFICATES, ok(items))
-    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, items[1]['cert_id']),
-                     ok(certificate_object(pki.rsa_leaf, cert_id=items[1]['cert_id'], status='active')))
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, items[1]['cert_id']), ok(certificate_object(pki.rsa_leaf, cert_id=items[1]['cert_id'], status='active')))
 
     result = run_module(hostname_client_cert, present)
 
@@ -160,8 +173,7 @@ def test_adoption_from_the_association_shaped_list(cloudflare, run_module, pki, 
 def test_adopting_an_expired_certificate_warns(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.expired_leaf)]))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID,
-                                               'certificate': pki.expired_leaf.cert_pem})
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.expired_leaf.cert_pem})
 
     assert result['changed'] is False and not result.failed
     # The shape of a warning differs between ansible-core versions; its text does not.
@@ -190,8 +202,12 @@ def test_pagination_of_zone_lookup_and_certificate_list(cloudflare, run_module, 
     result = run_module(hostname_client_cert, dict(present, zone=ZONE_NAME))
 
     assert cloudflare.sent == [
-        'GET ' + zones, 'GET %s&page=2' % zones, 'GET %s&page=3' % zones,
-        'GET ' + CERTIFICATES, 'GET %s?page=2' % CERTIFICATES, 'GET %s?page=3' % CERTIFICATES,
+        'GET ' + zones,
+        'GET %s&page=2' % zones,
+        'GET %s&page=3' % zones,
+        'GET ' + CERTIFICATES,
+        'GET %s?page=2' % CERTIFICATES,
+        'GET %s?page=3' % CERTIFICATES,
     ]
     assert result['changed'] is False and result['certificate']['id'] == CERT_ID
     assert result['zone_id'] == ZONE_ID
@@ -211,12 +227,16 @@ def test_a_zone_that_does_not_exist(cloudflare, run_module, present):
 
 # --- an upload converges under faults, never leaving two copies -------------------------------------------------
 
+
 def test_an_upload_refused_by_the_rate_limit_is_sent_again_by_the_client(cloudflare, run_module, sleeps, pki, present):
     # A 429 is refused before processing: the client may repeat even a POST, after Retry-After.
     cloudflare.route('GET', CERTIFICATES, ok([]))
-    cloudflare.route('POST', CERTIFICATES, fail(429, (971, 'Please wait and consider throttling your request speed'),
-                                                headers={'Retry-After': '7'}),
-                     ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route(
+        'POST',
+        CERTIFICATES,
+        fail(429, (971, 'Please wait and consider throttling your request speed'), headers={'Retry-After': '7'}),
+        ok(certificate_object(pki.rsa_leaf, status='initializing')),
+    )
 
     result = run_module(hostname_client_cert, dict(present, wait=False))
 
@@ -226,11 +246,15 @@ def test_an_upload_refused_by_the_rate_limit_is_sent_again_by_the_client(cloudfl
     assert result['certificate'] == returned(pki.rsa_leaf, status='initializing')
 
 
-@pytest.mark.parametrize('answer', [
-    text(502, '<html>502 Bad Gateway</html>'),
-    requests.exceptions.ReadTimeout('read timed out'),
-    fail(400, (1406, 'This certificate already exists for this zone.')),
-], ids=['502-but-stored', 'timeout-but-stored', '1406-from-a-parallel-run'])
+@pytest.mark.parametrize(
+    'answer',
+    [
+        text(502, '<html>502 Bad Gateway</html>'),
+        requests.exceptions.ReadTimeout('read timed out'),
+        fail(400, (1406, 'This certificate already exists for this zone.')),
+    ],
+    ids=['502-but-stored', 'timeout-but-stored', '1406-from-a-parallel-run'],
+)
 def test_an_ambiguous_upload_is_looked_up_and_adopted(cloudflare, run_module, sleeps, pki, present, answer):
     cloudflare.route('GET', CERTIFICATES, ok([]), ok([certificate_object(pki.rsa_leaf)]))
     cloudflare.route('POST', CERTIFICATES, answer, ok(certificate_object(pki.rsa_leaf)))
@@ -258,8 +282,7 @@ def test_an_upload_refused_because_the_old_copy_is_being_deleted_says_so(cloudfl
 
 def test_an_upload_lost_before_it_was_stored_is_sent_again(cloudflare, run_module, sleeps, pki, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
-    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'),
-                     ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('POST', CERTIFICATES, text(502, '<html>502 Bad Gateway</html>'), ok(certificate_object(pki.rsa_leaf, status='initializing')))
 
     result = run_module(hostname_client_cert, dict(present, wait=False))
 
@@ -280,8 +303,10 @@ def test_an_upload_that_keeps_failing_is_sent_three_times_then_fails(cloudflare,
     assert cloudflare.sent == ['GET ' + CERTIFICATES] + ['POST ' + CERTIFICATES, 'GET ' + CERTIFICATES] * 3
     assert sleeps == [1.0, 2.0]
     assert result.failed
-    assert result['msg'] == ('POST %s: HTTP 502 with a body that is not a Cloudflare API response — sent 3 times, and '
-                             'the zone does not hold the certificate: run again later; cf-ray %s' % (CERTIFICATES, CF_RAY))
+    assert result['msg'] == (
+        'POST %s: HTTP 502 with a body that is not a Cloudflare API response — sent 3 times, and '
+        'the zone does not hold the certificate: run again later; cf-ray %s' % (CERTIFICATES, CF_RAY)
+    )
     assert result['api_error']['status'] == 502
     result.assert_no_secret(pki.rsa_leaf.key_pem)
 
@@ -311,6 +336,7 @@ def test_a_refused_upload_is_not_looked_up_again(cloudflare, run_module, pki, pr
 
 # --- refusals before any write ---------------------------------------------------------------------------------
 
+
 def bad_inputs(pki):
     return {
         'bad-pem': ({'certificate': 'not a pem'}, 'certificate is not a PEM certificate'),
@@ -334,8 +360,9 @@ def test_bad_input_is_refused_before_any_call(cloudflare, run_module, pki, prese
 def test_an_expired_certificate_is_not_uploaded(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([]))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.expired_leaf.cert_pem,
-                                               'private_key': pki.expired_leaf.key_pem})
+    result = run_module(
+        hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.expired_leaf.cert_pem, 'private_key': pki.expired_leaf.key_pem}
+    )
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result.failed and result['msg'].startswith('certificate expired on %s' % pki.expired_leaf.expires_on)
@@ -350,20 +377,22 @@ def test_an_upload_needs_the_private_key(cloudflare, run_module, pki, present):
     assert result.failed and result['msg'].startswith('private_key is required')
 
 
-@pytest.mark.parametrize('leaf, message', [
-    ('server_auth_only', 'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it'),
-    ('any_usage_only', 'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage)'),
-    ('encipherment_key_usage', 'certificate has a keyUsage without digitalSignature (keyEncipherment)'),
-    ('not_yet_valid', 'certificate is not valid before '),
-    ('rsa_1024', 'certificate has a 1024-bit RSA key'),
-    ('secp224r1', 'certificate has an EC key on secp224r1'),
-    ('sha1_signed', 'certificate is signed with SHA-1 (SHA1WithRSA)'),
-])
+@pytest.mark.parametrize(
+    'leaf, message',
+    [
+        ('server_auth_only', 'certificate has an extendedKeyUsage without clientAuth (serverAuth): origins refuse it'),
+        ('any_usage_only', 'certificate has an extendedKeyUsage without clientAuth (anyExtendedKeyUsage)'),
+        ('encipherment_key_usage', 'certificate has a keyUsage without digitalSignature (keyEncipherment)'),
+        ('not_yet_valid', 'certificate is not valid before '),
+        ('rsa_1024', 'certificate has a 1024-bit RSA key'),
+        ('secp224r1', 'certificate has an EC key on secp224r1'),
+        ('sha1_signed', 'certificate is signed with SHA-1 (SHA1WithRSA)'),
+    ],
+)
 def test_what_an_origin_refuses_is_refused_before_any_call(cloudflare, run_module, pki, leaf, message):
     pair = pki.leaves[leaf]
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pair.cert_pem,
-                                               'private_key': pair.key_pem})
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pair.cert_pem, 'private_key': pair.key_pem})
 
     assert cloudflare.calls == []
     assert result.failed and result['msg'].startswith(message)
@@ -383,24 +412,33 @@ def test_a_certificate_an_origin_refuses_is_not_adopted_either(cloudflare, run_m
 
 @pytest.mark.parametrize('key_format', ['PKCS8', 'TraditionalOpenSSL'])
 def test_an_encrypted_private_key_is_refused_with_the_fix_and_never_shown(cloudflare, run_module, pki, present, key_format):
-    encrypted = pki.rsa_leaf.key.private_bytes(serialization.Encoding.PEM, getattr(serialization.PrivateFormat, key_format),
-                                               serialization.BestAvailableEncryption(b'passphrase')).decode('ascii')
+    encrypted = pki.rsa_leaf.key.private_bytes(
+        serialization.Encoding.PEM, getattr(serialization.PrivateFormat, key_format), serialization.BestAvailableEncryption(b'passphrase')
+    ).decode('ascii')
 
     result = run_module(hostname_client_cert, dict(present, private_key=encrypted))
 
     assert cloudflare.calls == []
-    assert result['msg'].startswith('private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: '
-                                    'decrypt it once with "openssl pkey -in key.pem -out key-plain.pem"')
+    assert result['msg'].startswith(
+        'private_key is encrypted (it needs a passphrase), and Cloudflare needs the key itself: '
+        'decrypt it once with "openssl pkey -in key.pem -out key-plain.pem"'
+    )
     result.assert_no_secret(encrypted, pki.rsa_leaf.key_pem)
 
 
 # --- min_days_valid: before any write, for an upload and an adoption alike -----------------------------------------
 
+
 def too_soon(pair, minimum, option='certificate', days_name='min_days_valid'):
     """The start of the refusal of pair under min_days_valid=minimum, with the whole days it has left now."""
     left = (pair.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
     return '%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate' % (
-        option, pair.expires_on, left, days_name, minimum)
+        option,
+        pair.expires_on,
+        left,
+        days_name,
+        minimum,
+    )
 
 
 def test_min_days_valid_refuses_an_upload_before_any_call(cloudflare, run_module, pki, present):
@@ -424,12 +462,10 @@ def test_min_days_valid_refuses_an_adoption_before_any_call(cloudflare, run_modu
 def test_min_days_valid_refuses_adopting_an_expired_certificate(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.expired_leaf)]))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID,
-                                               'certificate': pki.expired_leaf.cert_pem, 'min_days_valid': 1})
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.expired_leaf.cert_pem, 'min_days_valid': 1})
 
     assert cloudflare.calls == []
-    assert result['msg'] == ('certificate expired on %s: issue a new client certificate and give it instead'
-                             % pki.expired_leaf.expires_on)
+    assert result['msg'] == ('certificate expired on %s: issue a new client certificate and give it instead' % pki.expired_leaf.expires_on)
 
 
 def test_min_days_valid_lets_a_certificate_with_enough_days_through(cloudflare, run_module, pki, present):
@@ -460,11 +496,14 @@ def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present
     assert result.failed and result['msg'].startswith('the zone already holds 10 hostname client certificates')
 
 
-@pytest.mark.parametrize('status, code, message, hint', [
-    (401, 10000, 'Authentication error', 'the credentials were refused'),
-    (403, 10000, 'Authentication error', 'needs "SSL and Certificates: Edit"'),
-    (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'the ids given'),
-])
+@pytest.mark.parametrize(
+    'status, code, message, hint',
+    [
+        (401, 10000, 'Authentication error', 'the credentials were refused'),
+        (403, 10000, 'Authentication error', 'needs "SSL and Certificates: Edit"'),
+        (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'the ids given'),
+    ],
+)
 def test_api_errors_are_reported_with_codes_hint_and_cf_ray(cloudflare, run_module, pki, present, status, code, message, hint):
     cloudflare.route('GET', CERTIFICATES, fail(status, (code, message)))
 
@@ -475,8 +514,7 @@ def test_api_errors_are_reported_with_codes_hint_and_cf_ray(cloudflare, run_modu
     assert hint in result['msg']
     assert 'Cloudflare error %d: %s' % (code, message) in result['msg']
     assert result['msg'].endswith('cf-ray ' + CF_RAY)
-    assert result['api_error'] == {'method': 'GET', 'path': CERTIFICATES, 'status': status,
-                                   'errors': [{'code': code, 'message': message}], 'cf_ray': CF_RAY}
+    assert result['api_error'] == {'method': 'GET', 'path': CERTIFICATES, 'status': status, 'errors': [{'code': code, 'message': message}], 'cf_ray': CF_RAY}
     result.assert_no_secret(pki.rsa_leaf.key_pem)
 
 
@@ -488,6 +526,7 @@ def test_missing_credentials(cloudflare, run_module, present):
 
 
 # --- check mode and diff ---------------------------------------------------------------------------------------
+
 
 def test_check_mode_predicts_the_upload_without_writing(cloudflare, run_module, pki, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
@@ -513,9 +552,14 @@ def test_diff_shows_the_certificate_by_identity_never_pem(cloudflare, run_module
 
     assert result['diff'] == {
         'before': {'state': 'absent'},
-        'after': {'state': 'present', 'id': CERT_ID, 'fingerprint_sha256': returned(pki.rsa_leaf)['fingerprint_sha256'],
-                  'serial_number': pki.rsa_leaf.serial_number, 'issuer': pki.rsa_leaf.issuer,
-                  'expires_on': pki.rsa_leaf.expires_on},
+        'after': {
+            'state': 'present',
+            'id': CERT_ID,
+            'fingerprint_sha256': returned(pki.rsa_leaf)['fingerprint_sha256'],
+            'serial_number': pki.rsa_leaf.serial_number,
+            'issuer': pki.rsa_leaf.issuer,
+            'expires_on': pki.rsa_leaf.expires_on,
+        },
     }
     assert set(result['certificate']) == RETURNED_KEYS
     result.assert_no_secret(pki.rsa_leaf.key_pem)
@@ -534,14 +578,13 @@ def test_check_mode_of_an_adoption_predicts_active(cloudflare, run_module, pki, 
 
 # --- removal ---------------------------------------------------------------------------------------------------
 
+
 def test_remove_by_certificate_deletes_and_waits_until_gone(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID), certificate_object(pki.rsa_leaf)]))
     cloudflare.route('DELETE', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')))
-    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')),
-                     fail(404, (1551, 'Certificate not found')))
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')), fail(404, (1551, 'Certificate not found')))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
-                                               'state': 'absent'}, diff=True)
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'state': 'absent'}, diff=True)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE, 'GET ' + CERTIFICATE, 'GET ' + CERTIFICATE]
     assert cloudflare.writes == [('DELETE ' + CERTIFICATE, None)]
@@ -567,8 +610,9 @@ def test_remove_from_the_association_shaped_list(cloudflare, run_module):
     cloudflare.route('GET', CERTIFICATES, ok(listed))
     cloudflare.route('DELETE', deleted, ok(None))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': listed[0]['certificate'],
-                                               'state': 'absent', 'wait': False})
+    result = run_module(
+        hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': listed[0]['certificate'], 'state': 'absent', 'wait': False}
+    )
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + deleted]
     assert result['changed'] is True
@@ -579,8 +623,7 @@ def test_remove_from_the_association_shaped_list(cloudflare, run_module):
 def test_remove_when_already_gone_changes_nothing(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.ec_leaf, cert_id=OTHER_CERT_ID)]))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
-                                               'state': 'absent'}, diff=True)
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'state': 'absent'}, diff=True)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result['changed'] is False and result['certificate'] is None and result['kept'] == []
@@ -616,8 +659,7 @@ def test_a_certificate_still_in_use_is_not_deleted_and_the_fix_is_named(cloudfla
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
     cloudflare.route('DELETE', CERTIFICATE, fail(400, (1433, 'Certificate is in use by one or more hostnames')))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
-                                               'state': 'absent'})
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'state': 'absent'})
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE]
     assert result.failed
@@ -629,8 +671,11 @@ def test_a_certificate_still_in_use_is_kept_when_asked(cloudflare, run_module, p
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
     cloudflare.route('DELETE', CERTIFICATE, fail(400, (1433, 'Certificate is in use by one or more hostnames')))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem,
-                                               'state': 'absent', 'when_in_use': 'keep'}, diff=True)
+    result = run_module(
+        hostname_client_cert,
+        {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': pki.rsa_leaf.cert_pem, 'state': 'absent', 'when_in_use': 'keep'},
+        diff=True,
+    )
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'DELETE ' + CERTIFICATE]
     assert not result.failed and result['changed'] is False
@@ -655,23 +700,35 @@ def many(pki, *pairs, **options):
 
 def test_many_read_the_zone_once_upload_the_missing_then_wait_for_all(cloudflare, run_module, sleeps, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
-    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='initializing')),
-                     ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID, status='initializing')))
-    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, FIRST_ID), ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='pending_deployment')),
-                     ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID)))
+    cloudflare.route(
+        'POST',
+        CERTIFICATES,
+        ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='initializing')),
+        ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID, status='initializing')),
+    )
+    cloudflare.route(
+        'GET',
+        '%s/%s' % (CERTIFICATES, FIRST_ID),
+        ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID, status='pending_deployment')),
+        ok(certificate_object(pki.ec_leaf, cert_id=FIRST_ID)),
+    )
     cloudflare.route('GET', '%s/%s' % (CERTIFICATES, SECOND_ID), ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID)))
 
     result = run_module(hostname_client_cert, many(pki, pki.ec_leaf, pki.rsa_leaf, pki.second_leaf), diff=True)
 
     # Both uploads are sent before the first wait, so that Cloudflare deploys them side by side.
-    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'POST ' + CERTIFICATES,
-                               'GET %s/%s' % (CERTIFICATES, FIRST_ID), 'GET %s/%s' % (CERTIFICATES, FIRST_ID),
-                               'GET %s/%s' % (CERTIFICATES, SECOND_ID)]
+    assert cloudflare.sent == [
+        'GET ' + CERTIFICATES,
+        'POST ' + CERTIFICATES,
+        'POST ' + CERTIFICATES,
+        'GET %s/%s' % (CERTIFICATES, FIRST_ID),
+        'GET %s/%s' % (CERTIFICATES, FIRST_ID),
+        'GET %s/%s' % (CERTIFICATES, SECOND_ID),
+    ]
     assert [body['certificate'] for _call, body in cloudflare.writes] == [pki.ec_leaf.cert_pem, pki.second_leaf.cert_pem]
     assert sleeps == [1.0]
     assert result['changed'] is True and 'certificate' not in result
-    assert result['certificates'] == [returned(pki.ec_leaf, cert_id=FIRST_ID), returned(pki.rsa_leaf),
-                                      returned(pki.second_leaf, cert_id=SECOND_ID)]
+    assert result['certificates'] == [returned(pki.ec_leaf, cert_id=FIRST_ID), returned(pki.rsa_leaf), returned(pki.second_leaf, cert_id=SECOND_ID)]
     before, after = result['diff']['before']['certificates'], result['diff']['after']['certificates']
     assert [view['state'] for view in before] == ['absent', 'present', 'absent']
     assert [view['fingerprint_sha256'] for view in after] == [view['fingerprint_sha256'] for view in result['certificates']]
@@ -700,8 +757,7 @@ def test_many_report_every_problem_before_any_call(cloudflare, run_module, pki):
     assert cloudflare.calls == []
     assert result.failed
     problems = result['msg'].split(' | ')
-    assert [problem.split(' ')[0] for problem in problems] == [
-        'certificates[0].certificate', 'certificates[2].private_key', 'certificates[3].certificate']
+    assert [problem.split(' ')[0] for problem in problems] == ['certificates[0].certificate', 'certificates[2].private_key', 'certificates[3].certificate']
     assert problems[0].startswith('certificates[0].certificate is not a PEM certificate')
     assert problems[1].startswith('certificates[2].private_key does not belong to certificate')
     assert problems[2].startswith('certificates[3].certificate is a CA certificate')
@@ -717,8 +773,7 @@ def test_many_report_what_only_the_zone_list_reveals_before_any_write(cloudflare
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     problems = result['msg'].split(' | ')
-    assert problems[0] == ('certificates[0].certificate expired on %s: issue a new client certificate and give it '
-                           'instead' % pki.expired_leaf.expires_on)
+    assert problems[0] == ('certificates[0].certificate expired on %s: issue a new client certificate and give it ' 'instead' % pki.expired_leaf.expires_on)
     assert problems[1].startswith('certificates[1].private_key is required to upload')
     assert problems[2].startswith('certificates[2].certificate %s is being deleted from the zone' % CERT_ID)
 
@@ -730,8 +785,9 @@ def test_many_name_both_places_of_a_duplicate(cloudflare, run_module, pki):
     result = run_module(hostname_client_cert, args)
 
     assert cloudflare.calls == []
-    assert result['msg'] == ('certificates[0] and certificates[2] name the same certificate (%s): list each certificate once'
-                             % colons(pki.rsa_leaf.fingerprint_sha256))
+    assert result['msg'] == (
+        'certificates[0] and certificates[2] name the same certificate (%s): list each certificate once' % colons(pki.rsa_leaf.fingerprint_sha256)
+    )
 
 
 def test_many_refuse_uploads_beyond_the_zone_limit_before_any_write(cloudflare, run_module, pki):
@@ -741,14 +797,12 @@ def test_many_refuse_uploads_beyond_the_zone_limit_before_any_write(cloudflare, 
     result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
-    assert result['msg'].startswith('the zone already holds 9 hostname client certificates and 2 more would exceed '
-                                    "Cloudflare's limit of 10")
+    assert result['msg'].startswith("the zone already holds 9 hostname client certificates and 2 more would exceed Cloudflare's limit of 10")
 
 
 def test_many_say_which_upload_failed(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([]))
-    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')),
-                     fail(400, (1400, 'missing leaf certificate')))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')), fail(400, (1400, 'missing leaf certificate')))
 
     result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
 
@@ -757,11 +811,14 @@ def test_many_say_which_upload_failed(cloudflare, run_module, pki):
     assert 'Cloudflare error 1400: missing leaf certificate' in result['msg']
 
 
-@pytest.mark.parametrize('options, message', [
-    ({'certificates': [{'id': CERT_ID}]}, 'certificates[0].id is only for state=absent'),
-    ({'certificates': [{'certificate': 'x', 'id': CERT_ID}], 'state': 'absent'}, 'parameters are mutually exclusive: certificate|id'),
-    ({'certificates': [], 'certificate': 'x'}, 'parameters are mutually exclusive: certificates|certificate'),
-])
+@pytest.mark.parametrize(
+    'options, message',
+    [
+        ({'certificates': [{'id': CERT_ID}]}, 'certificates[0].id is only for state=absent'),
+        ({'certificates': [{'certificate': 'x', 'id': CERT_ID}], 'state': 'absent'}, 'parameters are mutually exclusive: certificate|id'),
+        ({'certificates': [], 'certificate': 'x'}, 'parameters are mutually exclusive: certificates|certificate'),
+    ],
+)
 def test_many_options_that_exclude_each_other(cloudflare, run_module, options, message):
     result = run_module(hostname_client_cert, dict({'api_token': API_TOKEN, 'zone_id': ZONE_ID}, **options))
 
@@ -777,12 +834,18 @@ def test_many_deleted_by_certificate_or_id_keeping_those_in_use(cloudflare, run_
     cloudflare.route('GET', CERTIFICATE, fail(404, (1551, 'Certificate not found')))
     items = [{'certificate': pki.rsa_leaf.cert_pem}, {'id': OTHER_CERT_ID}, {'certificate': pki.second_leaf.cert_pem}]
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificates': items,
-                                               'state': 'absent', 'when_in_use': 'keep'}, diff=True)
+    result = run_module(
+        hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificates': items, 'state': 'absent', 'when_in_use': 'keep'}, diff=True
+    )
 
     # The list is read once for the two given by PEM; every deletion is sent before the wait.
-    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'DELETE ' + CERTIFICATE,
-                               'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'GET ' + CERTIFICATE]
+    assert cloudflare.sent == [
+        'GET ' + CERTIFICATES,
+        'GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID),
+        'DELETE ' + CERTIFICATE,
+        'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID),
+        'GET ' + CERTIFICATE,
+    ]
     assert result['changed'] is True and not result.failed
     assert result['certificates'] == [returned(pki.rsa_leaf, status='deleted'), returned(pki.ec_leaf, cert_id=OTHER_CERT_ID), None]
     assert result['kept'] == [OTHER_CERT_ID]
@@ -795,11 +858,11 @@ def test_many_deleted_fail_on_the_first_in_use_by_default_naming_it(cloudflare, 
     cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf)))
     cloudflare.route('DELETE', '%s/%s' % (CERTIFICATES, OTHER_CERT_ID), fail(400, (1433, 'Certificate is in use by one or more hostnames')))
 
-    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'state': 'absent',
-                                               'certificates': [{'id': OTHER_CERT_ID}, {'id': CERT_ID}]})
+    result = run_module(
+        hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'state': 'absent', 'certificates': [{'id': OTHER_CERT_ID}, {'id': CERT_ID}]}
+    )
 
-    assert cloudflare.sent == ['GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'GET ' + CERTIFICATE,
-                               'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID)]
+    assert cloudflare.sent == ['GET %s/%s' % (CERTIFICATES, OTHER_CERT_ID), 'GET ' + CERTIFICATE, 'DELETE %s/%s' % (CERTIFICATES, OTHER_CERT_ID)]
     assert result.failed and result['msg'].startswith('certificates[0]: DELETE')
     assert 'hostnames still use certificate %s' % OTHER_CERT_ID in result['msg']
 
@@ -827,6 +890,7 @@ def test_min_days_valid_applies_to_every_listed_certificate(cloudflare, run_modu
 
 
 # --- "not found" means the certificate, never the zone ----------------------------------------------------------
+
 
 def test_removal_with_a_mistyped_zone_id_fails_instead_of_reporting_ok(cloudflare, run_module):
     cloudflare.route('GET', CERTIFICATE, fail(404, (1001, 'Invalid zone identifier')))

@@ -9,7 +9,6 @@ import datetime
 import json
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert_info
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -32,8 +31,11 @@ ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
 UPLOADED_ON = '2026-11-27T08:00:00.123456Z'
 ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'
 # The subjects pki.py gives its leaves, in RFC 4514 order (last attribute first).
-SUBJECTS = {'rsa_leaf': 'CN=app.example.com,O=aop.cloudflare tests', 'ec_leaf': 'CN=api.example.com,O=aop.cloudflare tests',
-            'expired_leaf': 'CN=old.example.com,O=aop.cloudflare tests'}
+SUBJECTS = {
+    'rsa_leaf': 'CN=app.example.com,O=aop.cloudflare tests',
+    'ec_leaf': 'CN=api.example.com,O=aop.cloudflare tests',
+    'expired_leaf': 'CN=old.example.com,O=aop.cloudflare tests',
+}
 
 
 @pytest.fixture
@@ -51,10 +53,19 @@ def days_left(expires_on):
 def expected(pki, leaf, cert_id, expiring=False, **extra):
     """What the module should return for a leaf of the test PKI, worked out here."""
     pair = getattr(pki, leaf)
-    shown = {'id': cert_id, 'status': 'active', 'issuer': pair.issuer, 'serial_number': pair.serial_number,
-             'signature': pair.signature, 'expires_on': pair.expires_on, 'uploaded_on': UPLOADED_ON,
-             'fingerprint_sha256': ':'.join(pair.fingerprint_sha256[index:index + 2] for index in range(0, 64, 2)),
-             'subject': SUBJECTS[leaf], 'days_left': days_left(pair.expires_on), 'expiring': expiring}
+    shown = {
+        'id': cert_id,
+        'status': 'active',
+        'issuer': pair.issuer,
+        'serial_number': pair.serial_number,
+        'signature': pair.signature,
+        'expires_on': pair.expires_on,
+        'uploaded_on': UPLOADED_ON,
+        'fingerprint_sha256': ':'.join(pair.fingerprint_sha256[index : index + 2] for index in range(0, 64, 2)),
+        'subject': SUBJECTS[leaf],
+        'days_left': days_left(pair.expires_on),
+        'expiring': expiring,
+    }
     shown.update(extra)
     return shown
 
@@ -97,8 +108,7 @@ def test_which_given_hostnames_use_each_certificate(cloudflare, run_module, pki)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES] + read(APP, API, WWW, OLD)
     # Disabled still uses the certificate (Cloudflare refuses to delete it); voided and never configured do not.
-    assert result['certificates'] == [expected(pki, 'rsa_leaf', CERT_ID, hostnames=[APP, API]),
-                                      expected(pki, 'ec_leaf', OTHER_CERT_ID, hostnames=[])]
+    assert result['certificates'] == [expected(pki, 'rsa_leaf', CERT_ID, hostnames=[APP, API]), expected(pki, 'ec_leaf', OTHER_CERT_ID, hostnames=[])]
     result.assert_no_secret()
 
 
@@ -112,8 +122,7 @@ def test_only_certificates_in_use_by_a_given_hostname_warn(cloudflare, run_modul
     assert cloudflare.sent == ['GET ' + CERTIFICATES] + read(APP)
     assert [item['expiring'] for item in result['certificates']] == [True, False]
     warnings = warnings_of(result)
-    assert 'certificate %s (used by %s) expires on %s (%d days left)' % (
-        CERT_ID, APP, pki.rsa_leaf.expires_on, days_left(pki.rsa_leaf.expires_on)) in warnings
+    assert 'certificate %s (used by %s) expires on %s (%d days left)' % (CERT_ID, APP, pki.rsa_leaf.expires_on, days_left(pki.rsa_leaf.expires_on)) in warnings
     assert OTHER_CERT_ID not in warnings
 
 
@@ -132,11 +141,11 @@ def test_without_hostnames_every_certificate_counts_and_an_expired_one_warns(clo
 
     result = run_module(hostname_client_cert_info, ARGS)
 
-    assert result['certificates'] == [expected(pki, 'rsa_leaf', CERT_ID),
-                                      expected(pki, 'expired_leaf', OTHER_CERT_ID, expiring=True)]
+    assert result['certificates'] == [expected(pki, 'rsa_leaf', CERT_ID), expected(pki, 'expired_leaf', OTHER_CERT_ID, expiring=True)]
     assert result['certificates'][1]['days_left'] < 0
-    assert 'certificate %s expired on %s (%d days left)' % (
-        OTHER_CERT_ID, pki.expired_leaf.expires_on, days_left(pki.expired_leaf.expires_on)) in warnings_of(result)
+    assert 'certificate %s expired on %s (%d days left)' % (OTHER_CERT_ID, pki.expired_leaf.expires_on, days_left(pki.expired_leaf.expires_on)) in warnings_of(
+        result
+    )
     assert CERT_ID not in warnings_of(result)
 
 
@@ -152,17 +161,23 @@ def test_expiry_warning_days_is_a_strict_bound_on_whole_days(cloudflare, run_mod
 
 
 def test_the_pem_is_the_authority_and_expires_on_stands_in_without_it(cloudflare, run_module, pki):
-    cloudflare.route('GET', CERTIFICATES, ok([
-        dict(certificate_object(pki.rsa_leaf), expires_on='2100-01-01T05:20:00Z'),
-        dict(certificate_object(pki.ec_leaf, OTHER_CERT_ID), certificate=None, expires_on='2100-01-01T05:20:00.5Z'),
-    ]))
+    cloudflare.route(
+        'GET',
+        CERTIFICATES,
+        ok(
+            [
+                dict(certificate_object(pki.rsa_leaf), expires_on='2100-01-01T05:20:00Z'),
+                dict(certificate_object(pki.ec_leaf, OTHER_CERT_ID), certificate=None, expires_on='2100-01-01T05:20:00.5Z'),
+            ]
+        ),
+    )
 
     result = run_module(hostname_client_cert_info, ARGS)
 
     assert result['certificates'][0]['days_left'] == days_left(pki.rsa_leaf.expires_on)
-    assert result['certificates'][1] == expected(pki, 'ec_leaf', OTHER_CERT_ID, expires_on='2100-01-01T05:20:00.5Z',
-                                                 days_left=days_left('2100-01-01T05:20:00Z'), subject=None,
-                                                 fingerprint_sha256=None)
+    assert result['certificates'][1] == expected(
+        pki, 'ec_leaf', OTHER_CERT_ID, expires_on='2100-01-01T05:20:00.5Z', days_left=days_left('2100-01-01T05:20:00Z'), subject=None, fingerprint_sha256=None
+    )
 
 
 def test_the_association_shaped_list_gives_each_certificate_once(cloudflare, run_module):
@@ -170,8 +185,7 @@ def test_the_association_shaped_list_gives_each_certificate_once(cloudflare, run
 
     result = run_module(hostname_client_cert_info, ARGS)
 
-    assert [item['id'] for item in result['certificates']] == ['2458ce5a-0c35-4c7f-82c7-8e9487d3ff60',
-                                                               '2458ce5a-0c35-4c7f-82c7-8e9487d3ff61']
+    assert [item['id'] for item in result['certificates']] == ['2458ce5a-0c35-4c7f-82c7-8e9487d3ff60', '2458ce5a-0c35-4c7f-82c7-8e9487d3ff61']
     # Its example PEM (Cloudflare's API docs) expired in 2016, whatever its expires_on says.
     assert result['certificates'][0]['subject'] == 'O=Internet Widgits Pty Ltd,ST=Some-State,C=AU'
     assert result['certificates'][0]['days_left'] == days_left('2016-11-22T16:43:01Z')
@@ -208,13 +222,17 @@ def test_a_failed_read_is_reported(cloudflare, run_module):
     result.assert_no_secret()
 
 
-@pytest.mark.parametrize('args, message', [
-    ({'hostnames': ['not a hostname']}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
-    ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
-    ({'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
-    ({'expiry_warning_days': -1}, 'expiry_warning_days must be 0 or more'),
-    ({'zone': ZONE_NAME}, 'parameters are mutually exclusive: zone_id|zone'),
-], ids=['hostname', 'duplicate', 'concurrency', 'warning-days', 'zone-twice'])
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        ({'hostnames': ['not a hostname']}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
+        ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
+        ({'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
+        ({'expiry_warning_days': -1}, 'expiry_warning_days must be 0 or more'),
+        ({'zone': ZONE_NAME}, 'parameters are mutually exclusive: zone_id|zone'),
+    ],
+    ids=['hostname', 'duplicate', 'concurrency', 'warning-days', 'zone-twice'],
+)
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(hostname_client_cert_info, dict(ARGS, **args))
 

@@ -6,7 +6,6 @@
 """zone_tls_client_auth: one read, and one PATCH only when the setting differs."""
 
 import pytest
-
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import endpoint_problem
 from ansible_collections.aop.cloudflare.plugins.modules import zone_tls_client_auth
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
@@ -84,8 +83,7 @@ def test_a_zone_that_cannot_change_it_fails_without_writing(cloudflare, run_modu
 
     assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH]
     assert result.failed
-    assert result['msg'] == ('tls_client_auth is not editable on this zone (its plan does not allow it): '
-                             'leave it as it is (off) or change the plan')
+    assert result['msg'] == ('tls_client_auth is not editable on this zone (its plan does not allow it): ' 'leave it as it is (off) or change the plan')
 
 
 def test_zone_by_name(cloudflare, run_module):
@@ -107,11 +105,14 @@ def test_zone_and_zone_id_are_exclusive_and_one_is_required(cloudflare, run_modu
     assert neither.failed and 'one of the following is required: zone_id, zone' in neither['msg']
 
 
-@pytest.mark.parametrize('status, code, message, hint', [
-    (401, 10000, 'Authentication error', 'check the API token'),
-    (403, 9109, 'Unauthorized to access requested resource', '"Zone Settings: Edit"'),
-    (404, 1001, 'Invalid zone identifier', 'check the zone'),
-])
+@pytest.mark.parametrize(
+    'status, code, message, hint',
+    [
+        (401, 10000, 'Authentication error', 'check the API token'),
+        (403, 9109, 'Unauthorized to access requested resource', '"Zone Settings: Edit"'),
+        (404, 1001, 'Invalid zone identifier', 'check the zone'),
+    ],
+)
 def test_api_errors_carry_codes_hint_and_cf_ray(cloudflare, run_module, status, code, message, hint):
     cloudflare.route('GET', TLS_CLIENT_AUTH, fail(status, (code, message)))
 
@@ -155,18 +156,23 @@ def test_retries_exhausted_say_how_many_attempts_were_made(cloudflare, run_modul
     assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH] * 6
     assert len(sleeps) == 5
     assert result.failed
-    assert result['msg'] == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; cf-ray %s'
-                             % (TLS_CLIENT_AUTH, CF_RAY))
+    assert result['msg'] == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY))
 
 
-@pytest.mark.parametrize('args, message', [
-    ({'zone_id': '../../accounts'}, "zone_id: '../../accounts' is not a zone id (32 hexadecimal characters"),
-    ({'zone_id': ZONE_ID + '?x=1'}, 'is not a zone id'),
-    ({'zone': 'example.com/../x'}, "zone: 'example.com/../x' is not a zone name"),
-    ({'zone_id': ZONE_ID, 'base_url': 'api.cloudflare.com/client/v4'}, "base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
-    ({'zone_id': ZONE_ID, 'base_url': 'http://api.example.net/client/v4'},
-     'base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API credentials'),
-], ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http'])
+@pytest.mark.parametrize(
+    'args, message',
+    [
+        ({'zone_id': '../../accounts'}, "zone_id: '../../accounts' is not a zone id (32 hexadecimal characters"),
+        ({'zone_id': ZONE_ID + '?x=1'}, 'is not a zone id'),
+        ({'zone': 'example.com/../x'}, "zone: 'example.com/../x' is not a zone name"),
+        ({'zone_id': ZONE_ID, 'base_url': 'api.cloudflare.com/client/v4'}, "base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
+        (
+            {'zone_id': ZONE_ID, 'base_url': 'http://api.example.net/client/v4'},
+            'base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API credentials',
+        ),
+    ],
+    ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http'],
+)
 def test_identifiers_and_endpoints_that_would_leave_the_api_are_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(zone_tls_client_auth, dict({'api_token': API_TOKEN, 'enabled': True}, **args))
 
@@ -175,8 +181,15 @@ def test_identifiers_and_endpoints_that_would_leave_the_api_are_refused_before_a
     result.assert_no_secret()
 
 
-@pytest.mark.parametrize('base_url, allow', [('http://127.0.0.1:8080/client/v4', False), ('http://[::1]/client/v4', False),
-                                             ('http://localhost/client/v4', False), ('http://proxy.internal/client/v4', True),
-                                             ('https://api.cloudflare.com/client/v4', False)])
+@pytest.mark.parametrize(
+    'base_url, allow',
+    [
+        ('http://127.0.0.1:8080/client/v4', False),
+        ('http://[::1]/client/v4', False),
+        ('http://localhost/client/v4', False),
+        ('http://proxy.internal/client/v4', True),
+        ('https://api.cloudflare.com/client/v4', False),
+    ],
+)
 def test_plain_http_is_allowed_to_loopback_or_when_asked(base_url, allow):
     assert endpoint_problem(base_url, allow) is None
