@@ -131,13 +131,6 @@ def sanity_ignores(session: nox.Session) -> None:
         session.error('sanity ignore entries:\n' + '\n'.join(entries))
 
 
-@nox.session(default=True)
-def ruff(session: nox.Session) -> None:
-    """ruff check (pycodestyle, pyflakes; pyproject.toml) over all Python of the collection, tests and emulator."""
-    session.install('ruff')
-    session.run('ruff', 'check', '--config', 'pyproject.toml', 'plugins', 'tests', 'scripts', 'noxfile.py')
-
-
 # --- sessions on a copy of the collection, against the emulator ---------------------------------------------------
 
 

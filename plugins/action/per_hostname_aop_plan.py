@@ -9,6 +9,7 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
+
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import PlanError, assign_zone, plan_zone
 
 VARIABLES = (
@@ -40,7 +41,7 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = self._task.args
         try:
@@ -57,7 +58,7 @@ class ActionModule(ActionBase):
         variables = dict(('per_hostname_aop_' + name, args.get(name)) for name in VARIABLES)
         plan = plan_zone(variables, self.find_file, read_file=self.read_file)
         # Hosts compare plans only with plans made by this same task, never with one left from an earlier play.
-        plan['planned_by'] = self._task._uuid
+        plan['planned_by'] = self._task._uuid  # pylint: disable=protected-access  # the task's identity, as ansible-core keeps it
         return {
             'plan': plan,
             'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s' % (plan['zone_key'], len(plan['sets']), len(plan['hostnames']), plan['state']),
@@ -80,9 +81,10 @@ class ActionModule(ActionBase):
     def read_file(self, path):
         """The bytes of a file, decrypted when Ansible Vault encrypted it, as the role's key lookups read it too."""
         try:
+            # The loader's own reader: it decrypts vault files. pylint: disable-next=protected-access
             return self._loader._get_file_contents(path)[0]
         except AnsibleError as exc:
-            raise IOError(exc.message)
+            raise IOError(exc.message) from exc
 
     def assign(self, plan_variable, task_vars):
         hostvars = task_vars['hostvars']

@@ -6,7 +6,7 @@
 """What every attribute of the modules means; each module says how far it supports it."""
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
 
     DOCUMENTATION = r'''
 attributes:

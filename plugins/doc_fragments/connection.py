@@ -6,7 +6,7 @@
 """Options every module of aop.cloudflare shares: credentials, endpoint and zone."""
 
 
-class ModuleDocFragment(object):
+class ModuleDocFragment:
 
     DOCUMENTATION = r'''
 options:

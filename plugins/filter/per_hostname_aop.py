@@ -8,7 +8,7 @@
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import association_config, certificates_to_delete, summary
 
 
-class FilterModule(object):
+class FilterModule:
 
     def filters(self):
         return {

@@ -37,7 +37,7 @@ MAX_PAGES = 1000
 # What to do about the failures a user can fix, said once for every module and the role (so naming no option).
 STATUS_HINTS = {
     401: 'the credentials were refused: check the API token, or the API key and its e-mail',
-    403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and ' '"Zone Settings: Edit" on this zone',
+    403: 'the credentials lack a permission: the API token needs "SSL and Certificates: Edit" and "Zone Settings: Edit" on this zone',
     404: 'not found: check the zone and the ids given, and that the credentials may read this zone',
     429: 'Cloudflare\'s rate limit (1,200 calls per 5 minutes) was exceeded: wait 5 minutes and run again',
 }
@@ -47,7 +47,7 @@ class CloudflareError(Exception):
     """A failed API call, with what Cloudflare said about it. Never carries request bodies or credentials."""
 
     def __init__(self, message, method=None, path=None, status=None, errors=None, cf_ray=None):
-        super(CloudflareError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         self.method = method
         self.path = path
@@ -86,7 +86,7 @@ def _backoff_seconds(attempt):
     return BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
 
-class CloudflareClient(object):
+class CloudflareClient:
     """Authenticated session on the API: envelope, errors, retries, pacing, pagination and zone lookup, in one place.
 
     Every call is paced by a RateLimitLedger shared with the other module processes on the controller that use the
@@ -155,21 +155,21 @@ class CloudflareClient(object):
             attempt += 1
             try:
                 response = self._send(method, path, params, body, backoff)
-            except requests.exceptions.SSLError:
+            except requests.exceptions.SSLError as exc:
                 # Not a passing fault: the same certificate would be refused again.
                 raise CloudflareError(
                     '%s %s: the TLS certificate of %s could not be verified: give the CA bundle that signed it in ca_path '
                     '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only' % (method, path, self.base_url),
                     method=method,
                     path=path,
-                )
+                ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 if not retry_lost or attempt > self.max_retries:
                     raise CloudflareError(
                         '%s %s: no response from %s after %d attempt(s) (%s)' % (method, path, self.base_url, attempt, exc.__class__.__name__),
                         method=method,
                         path=path,
-                    )
+                    ) from exc
                 backoff = _backoff_seconds(attempt)
                 continue
             if response.status_code not in statuses or attempt > self.max_retries:
@@ -228,7 +228,8 @@ class CloudflareClient(object):
     def get_all(self, path, params=None):
         """GET a list, following result_info pages if the API ever gives more than one."""
         params = dict(params or {})
-        items, page = [], 1
+        items: list[dict] = []
+        page = 1
         while True:
             result, info = self.request('GET', path, params=params)
             items.extend(result or [])

@@ -19,10 +19,6 @@ except ImportError:
 
 UTC = datetime.timezone.utc
 
-if CRYPTOGRAPHY_IMPORT_ERROR is None:
-    _ECDSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID) if name.startswith('ECDSA_WITH_'))
-    _RSA_SIGNATURES = frozenset(getattr(x509.SignatureAlgorithmOID, name) for name in dir(x509.SignatureAlgorithmOID) if name.startswith('RSA_WITH_'))
-
 
 # Where the rules name an option: the modules' names by default; the role's planner gives its variables.
 OPTION_NAMES = {'certificate': 'certificate', 'private_key': 'private_key', 'min_days_valid': 'min_days_valid'}
@@ -39,7 +35,7 @@ class CertificateError(Exception):
 
     def __init__(self, *problems):
         # Not '; ': the messages use it themselves.
-        super(CertificateError, self).__init__(' | '.join(problems))
+        super().__init__(' | '.join(problems))
         self.problems = list(problems)
 
 
@@ -48,7 +44,9 @@ def load_certificate(pem, option='certificate'):
     try:
         return x509.load_pem_x509_certificate(_to_bytes(pem))
     except (ValueError, TypeError) as exc:
-        raise CertificateError('%s is not a PEM certificate (%s): give the "-----BEGIN CERTIFICATE-----" block ' 'of the client certificate' % (option, exc))
+        raise CertificateError(
+            '%s is not a PEM certificate (%s): give the "-----BEGIN CERTIFICATE-----" block of the client certificate' % (option, exc)
+        ) from exc
 
 
 def load_private_key(pem, option='private_key'):
@@ -62,11 +60,11 @@ def load_private_key(pem, option='private_key'):
     try:
         return serialization.load_pem_private_key(_to_bytes(pem), password=None)
     except (ValueError, TypeError):
-        # The exception text of cryptography is not shown: it can quote the input.
+        # The exception text of cryptography is not shown, nor chained: it can quote the input.
         raise CertificateError(
             '%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
             'RSA or EC) that belongs to the certificate, without a passphrase' % option
-        )
+        ) from None
 
 
 def _is_encrypted_key(pem):
@@ -116,11 +114,20 @@ def signature_name(cert):
     """
     oid = cert.signature_algorithm_oid
     hash_name = cert.signature_hash_algorithm.name.upper().replace('-', '') if cert.signature_hash_algorithm else ''
-    if oid in _ECDSA_SIGNATURES:
+    family = _signature_family(oid)
+    if family == 'ECDSA':
         return 'ECDSAWith%s' % hash_name
-    if oid in _RSA_SIGNATURES:
+    if family == 'RSA':
         return '%sWithRSA' % hash_name
     return oid.dotted_string
+
+
+def _signature_family(oid):
+    """'RSA' for RSA_WITH_SHA256 (PKCS#1 v1.5), 'ECDSA' for ECDSA_WITH_SHA256, ...: the part before _WITH_."""
+    for name in dir(x509.SignatureAlgorithmOID):
+        if '_WITH_' in name and getattr(x509.SignatureAlgorithmOID, name) == oid:
+            return name.split('_WITH_', 1)[0]
+    return None
 
 
 def parse_time(value):
@@ -166,7 +173,7 @@ def certificate_problems(cert, key=None, now=None, min_days_valid=0, upload=Fals
         problems.append('%s is required to upload a certificate that is not on the zone yet' % private_key)
     if key is not None and not public_keys_match(cert, key):
         problems.append(
-            '%s does not belong to %s (their public keys differ): give the key that was used to request this ' 'certificate' % (private_key, certificate)
+            '%s does not belong to %s (their public keys differ): give the key that was used to request this certificate' % (private_key, certificate)
         )
     if not_before(cert) > now:
         problems.append(

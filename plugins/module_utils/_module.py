@@ -6,6 +6,7 @@
 """What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
     DEFAULT_BASE_URL,
     REQUESTS_IMPORT_ERROR,
@@ -38,6 +39,9 @@ CONNECTION_ARGUMENT_SPEC = {
     'zone': {'type': 'str'},
 }
 
+# Documented in plugins/doc_fragments/read_concurrency.py: the modules that read hostnames one by one.
+READ_CONCURRENCY_ARGUMENT_SPEC = {'read_concurrency': {'type': 'int', 'default': 16}}
+
 WAIT_POLL_MIN_SECONDS = 1.0
 WAIT_POLL_MAX_SECONDS = 10.0
 # Statuses Cloudflare will not move on from by itself.
@@ -66,7 +70,7 @@ def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, *
     return module
 
 
-class CloudflareModule(object):
+class CloudflareModule:
     """Base of the modules: subclasses implement apply() and return the result dict (with 'changed')."""
 
     def __init__(self, module):
@@ -103,7 +107,7 @@ class CloudflareModule(object):
             zone_id, zone = self.params['zone_id'], self.params['zone']
             if zone_id is not None and not ZONE_ID_PATTERN.match(zone_id):
                 self.module.fail_json(
-                    msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview ' 'page); or give the zone\'s name in zone' % zone_id
+                    msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview page); or give the zone\'s name in zone' % zone_id
                 )
             if zone_id is None and not HOSTNAME_PATTERN.match(normalize_zone(zone)):
                 self.module.fail_json(msg='zone: %r is not a zone name (e.g. example.com)' % zone)
@@ -123,7 +127,7 @@ class CloudflareModule(object):
         of another zone would only read as absent)."""
         self.check_read_concurrency()
         zone = normalize_zone(self.params['zone']) if self.params['zone'] else None
-        seen = {}
+        seen: dict[str, str] = {}  # hostname -> the option that declared it
         for option, value in given:
             hostname = normalize_hostname(value)
             if not HOSTNAME_PATTERN.match(hostname):

@@ -14,6 +14,7 @@ current window still allows. A process that cannot keep the file paces itself al
 
 import email.utils
 import errno
+import fcntl  # Python modules run on POSIX hosts only
 import hashlib
 import json
 import math
@@ -23,11 +24,6 @@ import stat
 import tempfile
 import threading
 import time
-
-try:
-    import fcntl
-except ImportError:  # not a POSIX controller: each process paces itself alone
-    fcntl = None
 
 RATELIMIT_DIR_ENV = 'AOP_CLOUDFLARE_RATELIMIT_DIR'
 # Calls left untouched for the account's other users (dashboard, other tools): we pause before spending them.
@@ -107,7 +103,7 @@ def _decode(data):
     return decoded
 
 
-class _FileStore(object):
+class _FileStore:
     """The state in a file shared by processes, read and written under an exclusive flock."""
 
     def __init__(self, path):
@@ -135,7 +131,18 @@ class _FileStore(object):
             os.close(fd)  # releases the lock
 
 
-class _MemoryStore(object):
+def _shared_store(key):
+    """The ledger file of this credential, or None when it cannot be used: pacing alone is better than failing the run."""
+    name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
+    try:
+        store = _FileStore(os.path.join(ledger_directory(), name + '.json'))
+        store.update(lambda state: None)
+    except OSError:
+        return None
+    return store
+
+
+class _MemoryStore:
     """The state of this process alone."""
 
     def __init__(self):
@@ -158,7 +165,7 @@ def _alive(pid):
     return True
 
 
-class RateLimitLedger(object):
+class RateLimitLedger:
     """Lets a call go only while the credential's budget allows it, for every thread and process that shares it.
 
     acquire() before each call, release() with the time it returned and the answer after (also when none came).
@@ -172,16 +179,7 @@ class RateLimitLedger(object):
         self.pid = os.getpid() if pid is None else pid
         # Threads of this process wait here for the answer to a probe, instead of polling.
         self._condition = threading.Condition()
-        self._store = _MemoryStore()
-        if fcntl is not None:
-            name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
-            try:
-                store = _FileStore(os.path.join(ledger_directory(), name + '.json'))
-                store.update(lambda state: None)
-            except OSError:
-                pass  # pacing alone is better than failing the run
-            else:
-                self._store = store
+        self._store = _shared_store(key) or _MemoryStore()
 
     def acquire(self, backoff=0.0):
         """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.

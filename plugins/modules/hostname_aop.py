@@ -19,6 +19,7 @@ author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.read_concurrency
   - aop.cloudflare.attributes
 attributes:
   check_mode:
@@ -73,15 +74,6 @@ options:
         type: str
         choices: [enabled, disabled, absent]
         default: enabled
-  read_concurrency:
-    description:
-      - How many hostnames are read at once. Cloudflare has no call that lists a zone's associations, so each declared
-        hostname costs one read; on a zone of 1,000 hostnames the reads are most of the run's time.
-      - Every call, from every thread and every module run on the controller, is paced by one shared budget (see the
-        collection's README), so a higher value cannot exceed Cloudflare's rate limit; it can only spend the budget sooner.
-      - Cloudflare also limits each client address to 200 calls per second.
-    type: int
-    default: 16
   wait:
     description:
       - Wait until every hostname this run enables reports C(active).
@@ -201,7 +193,7 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     association_view,
     associations_path,
@@ -217,7 +209,6 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
 )
 
 # A full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
-DEFAULT_READ_CONCURRENCY = 16
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
 CERTIFICATE_FIELDS = ('cert_status', 'issuer', 'serial_number', 'signature', 'expires_on')
 
@@ -252,7 +243,7 @@ class HostnameAop(CloudflareModule):
             'changed_hostnames': [change['hostname'] for change in changes],
             'released_cert_ids': self.released(current, after),
         }
-        if self.module._diff:
+        if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
             changed = [change['hostname'] for change in changes]
             result['diff'] = {
                 'before': dict((name, self.diff_view(current[name])) for name in changed),
@@ -272,7 +263,7 @@ class HostnameAop(CloudflareModule):
                 for index, name in enumerate(self.params['hostnames'])
             ]
         hostnames = self.checked_hostnames([(item['option'], item['hostname']) for item in items])
-        per_certificate = {}
+        per_certificate: dict[str, int] = {}  # cert_id -> hostnames declared for it
         for item, hostname in zip(items, hostnames):
             option = item.pop('option')
             item['hostname'] = hostname
@@ -282,7 +273,7 @@ class HostnameAop(CloudflareModule):
             field = 'cert_id' if self.params['config'] is None else '%s.cert_id' % option
             if not item['cert_id']:
                 self.module.fail_json(
-                    msg='%s is required for state=%s of %s (the id returned by ' 'aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname)
+                    msg='%s is required for state=%s of %s (the id returned by aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname)
                 )
             if item['cert_id'] == UNKNOWN_CERT_ID and not self.check_mode:
                 self.module.fail_json(
@@ -405,7 +396,7 @@ def main():
                     'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
                 },
             },
-            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
+            **READ_CONCURRENCY_ARGUMENT_SPEC,
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },

@@ -19,6 +19,7 @@ author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.read_concurrency
   - aop.cloudflare.attributes
   - aop.cloudflare.attributes.info_module
 options:
@@ -28,12 +29,6 @@ options:
     type: list
     elements: str
     required: true
-  read_concurrency:
-    description:
-      - How many hostnames are read at once. Every call is paced by the collection's shared rate budget, so a higher
-        value cannot exceed Cloudflare's rate limit.
-    type: int
-    default: 16
 seealso:
   - module: aop.cloudflare.hostname_aop
   - module: aop.cloudflare.hostname_client_cert_info
@@ -116,10 +111,8 @@ hostnames:
       sample: "2026-10-28T18:11:23.37411Z"
 '''
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view, read_associations
-
-DEFAULT_READ_CONCURRENCY = 16
 
 
 class HostnameAopInfo(CloudflareModule):
@@ -140,7 +133,7 @@ def main():
     module = build_module(
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str', 'required': True},
-            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
+            **READ_CONCURRENCY_ARGUMENT_SPEC,
         },
     )
     HostnameAopInfo(module).run()

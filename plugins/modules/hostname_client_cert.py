@@ -334,7 +334,7 @@ def refuse_pending_deletion(certificate):
         )
 
 
-class Declared(object):
+class Declared:
     """One certificate the task names, and what the run finds and leaves of it."""
 
     def __init__(self, option, pem, private_key, cert_id):
@@ -361,7 +361,7 @@ class Declared(object):
         except CertificateError as exc:
             if self.option is None:
                 raise
-            raise CertificateError(*['%s.%s' % (self.option, problem) for problem in exc.problems])
+            raise CertificateError(*['%s.%s' % (self.option, problem) for problem in exc.problems]) from exc
         except CloudflareError as exc:
             if self.option is not None:
                 exc.message = '%s: %s' % (self.option, exc.message)
@@ -396,7 +396,7 @@ class HostnameClientCert(CloudflareModule):
                 for index, item in enumerate(self.params['certificates'])
             ]
         self.check_each(declared, self.parse)
-        seen = {}
+        seen: dict[str, Declared] = {}  # fingerprint or id -> the item that named it
         for item in declared:
             identity = fingerprint_sha256(item.cert) if item.cert is not None else item.cert_id
             if identity in seen:
@@ -412,7 +412,7 @@ class HostnameClientCert(CloudflareModule):
             # It goes into the DELETE's path: nothing but an id may.
             if not CERT_ID_PATTERN.match(item.cert_id):
                 raise CertificateError(
-                    'id: %r is not a certificate id (32 hex characters or a UUID, as ' 'aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id
+                    'id: %r is not a certificate id (32 hex characters or a UUID, as aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id
                 )
             return
         item.cert = load_certificate(item.pem)
@@ -533,7 +533,7 @@ class HostnameClientCert(CloudflareModule):
                     refuse_pending_deletion(found)
                     return found
                 if not lost:
-                    exc.message += ' — Cloudflare says the zone holds this certificate, yet does not list it: run ' 'again in a few minutes'
+                    exc.message += ' — Cloudflare says the zone holds this certificate, yet does not list it: run again in a few minutes'
                     raise
                 if sends >= MAX_UPLOAD_SENDS:
                     exc.message += ' — sent %d times, and the zone does not hold the certificate: run again later' % sends
@@ -597,14 +597,14 @@ class HostnameClientCert(CloudflareModule):
         """The module result in the form the task used: certificate (and its diff), or certificates (and theirs)."""
         views = [self.public_view(item.returned, item.cert) for item in declared]
         diffs = [(self.diff_view(item.before, item.cert), self.diff_view(item.after, item.cert)) for item in declared]
-        result = {'changed': any(item.changed for item in declared)}
+        result: dict = {'changed': any(item.changed for item in declared)}
         if self.params['certificates'] is None:
             result['certificate'] = views[0]
             diff = {'before': diffs[0][0], 'after': diffs[0][1]}
         else:
             result['certificates'] = views
             diff = {'before': {'certificates': [pair[0] for pair in diffs]}, 'after': {'certificates': [pair[1] for pair in diffs]}}
-        if self.module._diff:
+        if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
             result['diff'] = diff
         return result
 

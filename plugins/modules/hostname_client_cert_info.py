@@ -22,6 +22,7 @@ author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
+  - aop.cloudflare.read_concurrency
   - aop.cloudflare.attributes
   - aop.cloudflare.attributes.info_module
 options:
@@ -40,12 +41,6 @@ options:
       - V(0) warns about expired certificates only.
     type: int
     default: 30
-  read_concurrency:
-    description:
-      - How many hostnames of O(hostnames) are read at once. Every call is paced by the collection's shared rate budget,
-        so a higher value cannot exceed Cloudflare's rate limit.
-    type: int
-    default: 16
 seealso:
   - module: aop.cloudflare.hostname_client_cert
   - module: aop.cloudflare.hostname_aop_info
@@ -137,15 +132,13 @@ certificates:
 import datetime
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after, parse_time
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     certificate_view,
     list_certificates,
     read_associations,
     state_of,
 )
-
-DEFAULT_READ_CONCURRENCY = 16
 
 
 class HostnameClientCertInfo(CloudflareModule):
@@ -204,7 +197,7 @@ def main():
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str'},
             'expiry_warning_days': {'type': 'int', 'default': 30},
-            'read_concurrency': {'type': 'int', 'default': DEFAULT_READ_CONCURRENCY},
+            **READ_CONCURRENCY_ARGUMENT_SPEC,
         },
     )
     HostnameClientCertInfo(module).run()

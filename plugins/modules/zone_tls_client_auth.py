@@ -104,7 +104,7 @@ class ZoneTlsClientAuth(CloudflareModule):
             else:
                 after = self.view(self.client.request('PATCH', path, body={'value': wanted})[0])
         result = {'changed': changed, 'setting': after}
-        if self.module._diff:
+        if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
             result['diff'] = {'before': {'value': before['value']}, 'after': {'value': after['value']}}
         return result
 

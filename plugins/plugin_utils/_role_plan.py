@@ -41,7 +41,7 @@ class PlanError(Exception):
     """The role's variables hold mistakes; every one of them is in problems, each naming its variable."""
 
     def __init__(self, problems):
-        super(PlanError, self).__init__('; '.join(problems))
+        super().__init__('; '.join(problems))
         self.problems = problems
 
 
@@ -55,7 +55,7 @@ def read_plain_file(path):
         return handle.read()
 
 
-class _Planner(object):
+class _Planner:
     """Collects every problem instead of stopping at the first, so one run shows the user all there is to fix."""
 
     def __init__(self, variables, find_file, environ, read_file):
@@ -169,7 +169,7 @@ class _Planner(object):
 
     def certificate_set(self, index, given, prefix, state, min_days_valid):
         if not isinstance(given, dict):
-            self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, ' 'and hostnames' % prefix[:-1])
+            self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, and hostnames' % prefix[:-1])
             return None
         hostnames = self.hostnames(given.get('hostnames'), prefix + 'hostnames')
         certificate_pem, certificate_path = self.pem(given, 'certificate', prefix, required=True)
@@ -258,7 +258,8 @@ class _Planner(object):
         return 'certificate for %s%s' % (hostnames[0], more)
 
     def cross_set_rules(self, sets, prefixes, zone):
-        seen_hostnames, seen_certificates = {}, {}
+        seen_hostnames: dict[str, str] = {}  # hostname -> prefix of the set that named it
+        seen_certificates: dict[str, str] = {}  # fingerprint -> prefix
         for item in sets:
             prefix = prefixes[item['index']]
             for hostname in item['hostnames']:
@@ -376,7 +377,7 @@ def certificates_to_delete(plan, certificates, associations):
 
 def summary(plan, certificates, associations, full=False):
     """The role's closing report: one line per certificate, then what changed (or every hostname when full)."""
-    by_certificate = {}
+    by_certificate: dict[str | None, list[dict]] = {}
     for association in associations.get('hostnames') or []:
         by_certificate.setdefault(association.get('cert_id'), []).append(association)
     lines = []

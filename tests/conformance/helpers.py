@@ -13,7 +13,7 @@ import requests
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
-from referencing import Registry, Resource
+from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -214,7 +214,7 @@ class SchemaChecker:
     def __init__(self):
         self.spec_2024 = SchemaSpec("openapi-aop-2024-08.json", with_zone_list=True)
         self.spec_2023 = SchemaSpec("openapi-aop-2023-12.json")
-        registry = Registry().with_resource("urn:spec", Resource(contents=self.spec_2024.spec, specification=DRAFT4))
+        registry = Registry().with_resource("urn:spec", DRAFT4.create_resource(self.spec_2024.spec))
         # answers to requests the schema has no operation for are checked against the AOP failure envelope
         self.failure_validator = OAS30Validator({"$ref": f"urn:spec#/components/schemas/{FAILURE_COMPONENT}"}, registry=registry)
         self.seen = set()  # (operationId, status)

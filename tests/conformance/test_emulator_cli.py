@@ -22,6 +22,7 @@ class EmulatorProcess:  # pylint: disable=too-few-public-methods
     def __init__(self, *args, zones=(ZONE, OTHER_ZONE)):
         command = [sys.executable, str(SERVER), "--port", "0", *(f"--zone={zone}" for zone in zones), *args]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd="/")  # pylint: disable=consider-using-with
+        assert self.process.stdout and self.process.stderr  # PIPE
         line = self.process.stdout.readline()
         assert line, self.process.stderr.read()
         self.info = json.loads(line)
@@ -32,6 +33,7 @@ class EmulatorProcess:  # pylint: disable=too-few-public-methods
         try:
             return self.process.wait(timeout=10)
         finally:
+            assert self.process.stdout and self.process.stderr  # PIPE
             self.process.stdout.close()
             self.process.stderr.close()
 

@@ -29,8 +29,17 @@ def server_certificate(ca, names):
     return leaf.cert_pem + leaf.key_pem
 
 
+class OriginServer(ThreadingHTTPServer):
+    """The test origin: what it was sent, and its URL."""
+
+    seen: list[dict]
+    url: str
+
+
 class OriginHandler(BaseHTTPRequestHandler):
     """Records what the edge sent (SNI, Host, path, client certificate) and answers a short or a long text."""
+
+    server: OriginServer
 
     def do_GET(self):  # pylint: disable=invalid-name
         client = self.connection.getpeercert(binary_form=True)
@@ -73,7 +82,7 @@ def origin(tmp_path, origin_ca, ec_ca):
     context.load_verify_locations(tmp_path / "client-ca.pem")
     context.verify_mode = ssl.CERT_OPTIONAL
     context.sni_callback = remember_sni
-    server = ThreadingHTTPServer(("127.0.0.1", 0), OriginHandler)
+    server = OriginServer(("127.0.0.1", 0), OriginHandler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
     server.seen = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

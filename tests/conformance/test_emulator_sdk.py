@@ -10,6 +10,13 @@ import pytest
 from .helpers import ZONE, Exchange
 
 
+def first_error_code(error):
+    """The code of the first error in the body of the SDK's exception (typed as object by the SDK)."""
+    body = error.body
+    assert isinstance(body, dict), body
+    return body["errors"][0]["code"]
+
+
 @pytest.fixture
 def make_client(emulator, schema_checker):
     """Factory of SDK clients pointed at the emulator (no retries, so errors surface at once)."""
@@ -70,7 +77,7 @@ def test_setting_and_hostnames_with_the_sdk(client, emulator, ec_ca):
 
     with pytest.raises(cloudflare.BadRequestError) as refused:
         client.origin_tls_client_auth.hostname_certificates.delete(cert_id, zone_id=zone_id)
-    assert refused.value.body["errors"][0]["code"] == 1433
+    assert first_error_code(refused.value) == 1433
     voided = hostnames.update(zone_id=zone_id, config=[{"hostname": "app.example.com", "cert_id": cert_id, "enabled": None}])
     assert [item.enabled for item in voided] == [None]
     with pytest.raises(cloudflare.NotFoundError):
@@ -84,10 +91,10 @@ def test_sdk_sees_cloudflare_errors(client, emulator, ec_ca):
     client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem, private_key=leaf.key_pem)
     with pytest.raises(cloudflare.BadRequestError) as duplicate:
         client.origin_tls_client_auth.hostname_certificates.create(zone_id=zone_id, certificate=leaf.cert_pem, private_key=leaf.key_pem)
-    assert duplicate.value.body["errors"][0]["code"] == 1406
+    assert first_error_code(duplicate.value) == 1406
     with pytest.raises(cloudflare.NotFoundError) as missing:
         client.origin_tls_client_auth.hostnames.get("never.example.com", zone_id=zone_id)
-    assert missing.value.body["errors"][0]["code"] == 1551
+    assert first_error_code(missing.value) == 1551
 
 
 def test_sdk_with_global_key_and_bad_token(make_client, emulator):

@@ -75,7 +75,7 @@ class RecordingProxy:
 
     def __init__(self, target):
         self.target = target.rstrip('/')
-        self.exchanges = []
+        self.exchanges: list[dict] = []  # what passed through, as recorded (an Exchange each, once checked)
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):

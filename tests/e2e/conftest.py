@@ -35,7 +35,7 @@ def collections_root():
     root = Path(os.environ.get('AOP_COLLECTIONS_ROOT') or REPO_ROOT / 'build' / 'collections')
     if not (root / 'ansible_collections' / 'aop' / 'cloudflare' / 'galaxy.yml').is_file():
         pytest.exit(
-            'no collection tree at %s: run the e2e nox session (bash scripts/test.sh e2e), or build_collection_tree ' 'from scripts/lib.sh' % root, returncode=2
+            'no collection tree at %s: run the e2e nox session (bash scripts/test.sh e2e), or build_collection_tree from scripts/lib.sh' % root, returncode=2
         )
     return root
 
@@ -52,6 +52,7 @@ class Emulator:
             stderr=(tmp_path / 'emulator.log').open('w'),
             text=True,
         )
+        assert self.process.stdout  # PIPE
         line = self.process.stdout.readline()
         if not line:
             raise RuntimeError('the emulator did not start: %s' % (tmp_path / 'emulator.log').read_text())
@@ -64,6 +65,7 @@ class Emulator:
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
+        assert self.process.stdout  # PIPE
         self.process.stdout.close()
 
     def _call(self, url, method='GET', body=None, headers=None):
@@ -193,7 +195,7 @@ def ansible(tmp_path):
 
 
 # Figures a test reports with record_property('summary', ...), printed at the end of the run (from xdist workers too).
-SUMMARIES = []
+SUMMARIES: list[str] = []
 
 
 def pytest_runtest_logreport(report):

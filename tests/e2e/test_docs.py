@@ -59,7 +59,7 @@ def doc_examples():
     for module in sorted((REPO_ROOT / 'plugins' / 'modules').glob('*.py')):
         for node in ast.parse(module.read_text()).body:
             if isinstance(node, ast.Assign) and [getattr(target, 'id', None) for target in node.targets] == ['EXAMPLES']:
-                examples.append(('%s EXAMPLES' % module.stem, node.value.value))
+                examples.append(('%s EXAMPLES' % module.stem, ast.literal_eval(node.value)))
     for docs in sorted((REPO_ROOT / 'plugins' / 'filter').glob('*.yml')):
         examples.append(('%s EXAMPLES' % docs.stem, yaml.safe_load(docs.read_text())['EXAMPLES']))
     return examples
@@ -197,8 +197,8 @@ def test_the_requirements_file_accepts_this_version_and_installs_nothing_twice(n
             timeout=120,
             check=False,
         )
-        assert completed.returncode == 0, completed.stdout + completed.stderr
-        assert 'Nothing to do. All requested collections are already installed' in completed.stdout, completed.stdout
+        assert completed.returncode == 0, '%s: %s%s' % (name, completed.stdout, completed.stderr)
+        assert 'Nothing to do. All requested collections are already installed' in completed.stdout, '%s: %s' % (name, completed.stdout)
 
 
 @pytest.mark.parametrize('name, text', BY_KIND['layout'], ids=ids(BY_KIND['layout']))
@@ -206,7 +206,7 @@ def test_the_file_layout_is_the_example_directory_that_another_test_runs(name, t
     """The layout is shown in part: each file it shows is that file of examples/inventory-of-zones/."""
     parts = LAYOUT_FILE.split(text)[1:]
     shown = dict(zip(parts[0::2], parts[1::2]))
-    assert shown, text
+    assert shown, '%s shows no file: %s' % (name, text)
     for path, content in shown.items():
         assert yaml.safe_load(content) == yaml.safe_load((INVENTORY_OF_ZONES / path).read_text()), path
     runner = (REPO_ROOT / 'tests' / 'e2e' / 'test_role_in_real_playbooks.py').read_text()

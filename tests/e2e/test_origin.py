@@ -21,7 +21,7 @@ import urllib.request
 import pytest
 from cryptography import x509
 
-from tests.pki import SERVER_AUTH, CertificateAuthority, Pair, fingerprint  # the repository is on sys.path (conftest)
+from tests.pki import SERVER_AUTH, CertificateAuthority, Pair, fingerprint  # pylint: disable=import-error  # conftest puts the repository on sys.path
 
 from .conftest import REPO_ROOT
 from .test_role import ASSOCIATIONS, CERTIFICATES, HOSTNAMES, role_play, role_vars
@@ -58,7 +58,7 @@ def origin_config(directory, port, client_ca):
         assert block.count(old) == 1, 'the README nginx block no longer holds %r once: keep test_origin.py in step' % old
         block = block.replace(old, new)
     temp_paths = ''.join('    %s_temp_path %s;\n' % (name, directory / name) for name in TEMP_PATHS)
-    return ('daemon off;\nworker_processes 1;\npid %s;\nerror_log %s info;\nevents { worker_connections 64; }\n' 'http {\n%s    access_log off;\n%s}\n') % (
+    return ('daemon off;\nworker_processes 1;\npid %s;\nerror_log %s info;\nevents { worker_connections 64; }\nhttp {\n%s    access_log off;\n%s}\n') % (
         directory / 'nginx.pid',
         directory / 'error.log',
         temp_paths,

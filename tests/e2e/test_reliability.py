@@ -91,7 +91,7 @@ def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_n
     state_file = tmp_path / 'emulator-state.json'
     emulator = emulator_with_zones([ZONE], state_file)
     emulator.configure(activation_seconds=0)  # the faults are the subject here, not the waiting
-    figures = collections.Counter()
+    figures: collections.Counter[str] = collections.Counter()
     for number in range(SOAK_RUNS):
         if number and number % RESTART_EVERY == 0:
             emulator.stop()

@@ -12,7 +12,7 @@ import sys
 import pytest
 from cryptography import x509
 
-from tests.pki import SERVER_AUTH, CertificateAuthority, Pair  # the repository is on sys.path (conftest)
+from tests.pki import SERVER_AUTH, CertificateAuthority, Pair  # pylint: disable=import-error  # conftest puts the repository on sys.path
 
 from .conftest import MAKE_PKI
 
@@ -247,7 +247,7 @@ def test_wrong_zone_fails_clearly(emulator, pki, ansible):
     assert emulator.writes() == []
 
 
-def test_neither_key_nor_token_in_output_at_vvv(emulator, pki, ansible, tmp_path):
+def test_neither_key_nor_token_in_output_at_vvv(emulator, pki, ansible):
     # Key and token given as text, the hardest case; then a rotation, a failing call and a failing argument check.
     variables = role_vars(
         emulator,

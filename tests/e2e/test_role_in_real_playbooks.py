@@ -60,8 +60,8 @@ def configured(emulator, zone):
 
 def writes_by_zone(emulator):
     zone_of = dict((zone_id, name) for name, zone_id in emulator.zone_ids.items())
-    counted = {}
-    for method, path in emulator.writes():
+    counted: dict[str, int] = {}
+    for _method, path in emulator.writes():
         zone = zone_of[path.split('/')[4]]
         counted[zone] = counted.get(zone, 0) + 1
     return counted

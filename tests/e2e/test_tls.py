@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from tests.pki import SERVER_AUTH, CertificateAuthority  # the repository is on sys.path (conftest)
+from tests.pki import SERVER_AUTH, CertificateAuthority  # pylint: disable=import-error  # conftest puts the repository on sys.path
 
 from .conftest import EMULATOR
 
@@ -35,6 +35,7 @@ def https_emulator(tmp_path):
         stderr=subprocess.DEVNULL,
         text=True,
     )
+    assert process.stdout  # PIPE
     try:
         yield json.loads(process.stdout.readline()), ca_file
     finally:

@@ -5,6 +5,7 @@ import json
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote
 
@@ -121,7 +122,7 @@ class CloudflareAPI:
         self._faults = emulator.faults
         self._credentials = emulator.credentials
         # path regex -> {method: handler}; the first matching path wins
-        self._routes = [
+        self._routes: list[tuple[re.Pattern[str], dict[str, Callable]]] = [
             (re.compile(r"/zones"), {"GET": self.list_zones}),
             (re.compile(HOSTNAME_AOP + r"/certificates"), {"GET": self.list_certificates, "POST": self.upload_certificate}),
             (re.compile(HOSTNAME_AOP + r"/certificates/(?P<certificate_id>[^/]+)"), {"GET": self.get_certificate, "DELETE": self.delete_certificate}),

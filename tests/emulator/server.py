@@ -60,6 +60,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     """Thin HTTP layer: read the request, let the Emulator answer, write JSON (or drop the connection)."""
 
     protocol_version = "HTTP/1.1"
+    server: "EmulatorHTTPServer"  # the server it was made by, which knows its Emulator
     server_version = "cloudflare"
     sys_version = ""
     timeout = 60  # idle keep-alive connections end eventually
@@ -203,8 +204,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         self.control = ControlAPI(self)
         self._port = port
         self._tls = tls  # (certificate file, key file) to serve HTTPS, or None for HTTP
-        self._server = None
-        self._thread = None
+        self._server: EmulatorHTTPServer | None = None
+        self._thread: threading.Thread | None = None
 
     # ----- lifecycle ----------------------------------------------------------------------------------------
 
@@ -217,7 +218,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
 
     def stop(self):
         """Stop serving and release the port."""
-        if self._server is not None:
+        if self._server is not None and self._thread is not None:
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
@@ -232,6 +233,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     @property
     def port(self):
         """The bound port (only meaningful once started)."""
+        assert self._server is not None, 'the emulator is not started'
         return self._server.server_address[1]
 
     @property

@@ -174,7 +174,7 @@ class RequestLog:
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._entries = deque(maxlen=REQUEST_LOG_LIMIT)
+        self._entries: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
 
     def record(self, request, status, elapsed_ms):
         """Append one entry; status is None when the connection was dropped without an answer."""

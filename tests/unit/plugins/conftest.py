@@ -14,16 +14,18 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
-from ansible_collections.aop.cloudflare.plugins.module_utils import _module
-from ansible_collections.aop.cloudflare.tests.pki import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage, new_key, resigned
-from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
-from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from ansible_collections.aop.cloudflare.plugins.module_utils import _module
+from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop, hostname_aop_info, hostname_client_cert_info
+from ansible_collections.aop.cloudflare.tests.pki import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage, new_key, resigned
+from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
+from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
+
 try:
-    from ansible.module_utils.testing import patch_module_args
+    from ansible.module_utils.testing import patch_module_args  # pylint: disable=ungrouped-imports  # optional: ansible-core 2.19+
 except ImportError:  # ansible-core before 2.19 had no supported helper: set the serialized arguments directly
 
     @contextlib.contextmanager
@@ -55,7 +57,7 @@ def cloudflare(monkeypatch):
 @pytest.fixture
 def sleeps(monkeypatch):
     """Seconds the module's client would have slept, in order; nothing really sleeps."""
-    recorded = []
+    recorded: list[float] = []
     monkeypatch.setattr(_module, 'CloudflareClient', functools.partial(_module.CloudflareClient, sleep=recorded.append))
     return recorded
 
@@ -102,6 +104,13 @@ def pki():
             'md5_signed': resigned(leaf(), rsa_ca.key, 'md5'),
         },
     )
+
+
+@pytest.fixture
+def serial_reads(monkeypatch):
+    """One read at a time, so that the order of the reads is exact too (read_concurrency defaults to 1)."""
+    for module in (hostname_aop, hostname_aop_info, hostname_client_cert_info):
+        monkeypatch.setattr(module, 'READ_CONCURRENCY_ARGUMENT_SPEC', {'read_concurrency': {'type': 'int', 'default': 1}})
 
 
 @pytest.fixture

@@ -46,7 +46,7 @@ Reply = collections.namedtuple('Reply', 'status body headers')
 
 
 def fixture(name):
-    with open(os.path.join(FIXTURES, name)) as handle:
+    with open(os.path.join(FIXTURES, name), encoding='utf-8') as handle:
         return json.load(handle)
 
 
@@ -126,7 +126,7 @@ class FakeCloudflare(BaseAdapter):
     """
 
     def __init__(self):
-        super(FakeCloudflare, self).__init__()
+        super().__init__()
         self.routes = {}
         self.calls = []
         self._lock = threading.Lock()

@@ -19,7 +19,7 @@ class ModuleResult(dict):
     """What Ansible would receive from the module: the parsed JSON it printed, and its exit code."""
 
     def __init__(self, output, exit_code):
-        super(ModuleResult, self).__init__(output)
+        super().__init__(output)
         self.exit_code = exit_code
         self.printed = json.dumps(output)
 

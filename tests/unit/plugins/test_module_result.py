@@ -8,6 +8,7 @@
 import json
 
 import pytest
+
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import API_TOKEN
 from ansible_collections.aop.cloudflare.tests.unit.plugins.module_result import ModuleResult
 

@@ -12,6 +12,7 @@ import time
 
 import pytest
 import requests
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -237,9 +238,7 @@ def test_exhausted_retries_say_how_many_attempts_were_made(cloudflare, client, s
         client.get(TLS_CLIENT_AUTH)
 
     assert len(cloudflare.calls) == 6
-    assert str(error.value) == (
-        'GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; ' 'cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY)
-    )
+    assert str(error.value) == ('GET %s failed after 6 attempts: HTTP 503; Cloudflare error 10001: Service unavailable; cf-ray %s' % (TLS_CLIENT_AUTH, CF_RAY))
     # Exponential backoff with up to 25 % jitter: 1, 2, 4, 8, 16 seconds.
     assert len(slept) == 5
     assert all(base <= seconds <= base * 1.25 for base, seconds in zip([1, 2, 4, 8, 16], slept))
@@ -417,7 +416,7 @@ def test_the_ledger_holds_no_credential(cloudflare):
     names = os.listdir(directory)
     assert len(names) == 2
     for name in names:
-        with open(os.path.join(directory, name)) as handle:
+        with open(os.path.join(directory, name), encoding='utf-8') as handle:
             saved = name + handle.read()
         assert API_TOKEN not in saved and 'global-key-5f0c8a1e9b7d' not in saved and 'ops@example.com' not in saved
 

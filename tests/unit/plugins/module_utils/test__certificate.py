@@ -9,6 +9,8 @@ import datetime
 import hashlib
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     CertificateError,
     certificate_problems,
@@ -23,7 +25,6 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
     validate_for_upload,
 )
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
-from cryptography.hazmat.primitives import serialization
 
 UTC = datetime.timezone.utc
 

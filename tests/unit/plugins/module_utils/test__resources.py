@@ -6,6 +6,7 @@
 """Reading the two resources: "not found" means the object, never the zone or a malformed path."""
 
 import pytest
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import read_association, read_certificate
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (

@@ -8,6 +8,7 @@
 import collections
 
 import pytest
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
@@ -61,12 +62,6 @@ def shown(item, hostname=None):
 
 def managed(hostnames):
     return [dict((field, item[field]) for field in MANAGED) for item in hostnames]
-
-
-@pytest.fixture
-def serial_reads(monkeypatch):
-    """One read at a time, so that the order of the reads is exact too."""
-    monkeypatch.setattr(hostname_aop, 'DEFAULT_READ_CONCURRENCY', 1)
 
 
 # --- enable, move, disable, void -------------------------------------------------------------------------------

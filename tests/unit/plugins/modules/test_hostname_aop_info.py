@@ -6,6 +6,7 @@
 """hostname_aop_info: one read per hostname given, each returned in order; never a write."""
 
 import pytest
+
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop_info
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -23,12 +24,6 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
 APP, API, WWW, OLD = 'app.example.com', 'api.example.com', 'www.example.com', 'old.example.com'
 ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
 FIELDS = ('cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature', 'expires_on', 'created_at', 'updated_at')
-
-
-@pytest.fixture
-def serial_reads(monkeypatch):
-    """One read at a time, so that the order of the reads is exact too."""
-    monkeypatch.setattr(hostname_aop_info, 'DEFAULT_READ_CONCURRENCY', 1)
 
 
 def one(hostname):

@@ -10,6 +10,8 @@ import json
 
 import pytest
 import requests
+from cryptography.hazmat.primitives import serialization
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
@@ -28,7 +30,6 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
     page,
     text,
 )
-from cryptography.hazmat.primitives import serialization
 
 CERTIFICATE = '%s/%s' % (CERTIFICATES, CERT_ID)
 ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'
@@ -104,7 +105,7 @@ def test_deployment_timed_out_is_a_failure(cloudflare, run_module, pki, present)
     result = run_module(hostname_client_cert, present)
 
     assert result.failed and result.exit_code == 1
-    assert result['msg'] == ('Cloudflare reports deployment_timed_out for certificate %s: delete it (state=absent) ' 'and upload it again' % CERT_ID)
+    assert result['msg'] == ('Cloudflare reports deployment_timed_out for certificate %s: delete it (state=absent) and upload it again' % CERT_ID)
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'GET ' + CERTIFICATE]
 
 
@@ -311,7 +312,7 @@ def test_an_upload_that_keeps_failing_is_sent_three_times_then_fails(cloudflare,
     result.assert_no_secret(pki.rsa_leaf.key_pem)
 
 
-def test_an_upload_refused_as_a_duplicate_that_the_zone_does_not_list_fails(cloudflare, run_module, pki, present):
+def test_an_upload_refused_as_a_duplicate_that_the_zone_does_not_list_fails(cloudflare, run_module, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
     cloudflare.route('POST', CERTIFICATES, fail(400, (1406, 'This certificate already exists for this zone.')))
 
@@ -368,7 +369,7 @@ def test_an_expired_certificate_is_not_uploaded(cloudflare, run_module, pki):
     assert result.failed and result['msg'].startswith('certificate expired on %s' % pki.expired_leaf.expires_on)
 
 
-def test_an_upload_needs_the_private_key(cloudflare, run_module, pki, present):
+def test_an_upload_needs_the_private_key(cloudflare, run_module, present):
     cloudflare.route('GET', CERTIFICATES, ok([]))
 
     result = run_module(hostname_client_cert, dict(present, private_key=None))
@@ -692,7 +693,7 @@ def test_a_certificate_still_in_use_is_kept_when_asked(cloudflare, run_module, p
 FIRST_ID, SECOND_ID = '1' * 32, '2' * 32
 
 
-def many(pki, *pairs, **options):
+def many(*pairs, **options):
     """Arguments for the list form: each pair with its key."""
     items = [{'certificate': pair.cert_pem, 'private_key': pair.key_pem} for pair in pairs]
     return dict({'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificates': items}, **options)
@@ -714,7 +715,7 @@ def test_many_read_the_zone_once_upload_the_missing_then_wait_for_all(cloudflare
     )
     cloudflare.route('GET', '%s/%s' % (CERTIFICATES, SECOND_ID), ok(certificate_object(pki.second_leaf, cert_id=SECOND_ID)))
 
-    result = run_module(hostname_client_cert, many(pki, pki.ec_leaf, pki.rsa_leaf, pki.second_leaf), diff=True)
+    result = run_module(hostname_client_cert, many(pki.ec_leaf, pki.rsa_leaf, pki.second_leaf), diff=True)
 
     # Both uploads are sent before the first wait, so that Cloudflare deploys them side by side.
     assert cloudflare.sent == [
@@ -738,7 +739,7 @@ def test_many_read_the_zone_once_upload_the_missing_then_wait_for_all(cloudflare
 def test_many_in_check_mode_predict_ids_to_come(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf)]))
 
-    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf), check_mode=True, diff=True)
+    result = run_module(hostname_client_cert, many(pki.rsa_leaf, pki.ec_leaf), check_mode=True, diff=True)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result['changed'] is True
@@ -748,7 +749,7 @@ def test_many_in_check_mode_predict_ids_to_come(cloudflare, run_module, pki):
 
 
 def test_many_report_every_problem_before_any_call(cloudflare, run_module, pki):
-    args = many(pki, pki.rsa_leaf, pki.ec_leaf, pki.second_leaf, pki.rsa_ca)
+    args = many(pki.rsa_leaf, pki.ec_leaf, pki.second_leaf, pki.rsa_ca)
     args['certificates'][0]['certificate'] = 'not a pem'
     args['certificates'][2]['private_key'] = pki.rsa_leaf.key_pem
 
@@ -766,20 +767,20 @@ def test_many_report_every_problem_before_any_call(cloudflare, run_module, pki):
 
 def test_many_report_what_only_the_zone_list_reveals_before_any_write(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf, status='pending_deletion')]))
-    args = many(pki, pki.expired_leaf, pki.ec_leaf, pki.rsa_leaf)
+    args = many(pki.expired_leaf, pki.ec_leaf, pki.rsa_leaf)
     args['certificates'][1]['private_key'] = None
 
     result = run_module(hostname_client_cert, args)
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     problems = result['msg'].split(' | ')
-    assert problems[0] == ('certificates[0].certificate expired on %s: issue a new client certificate and give it ' 'instead' % pki.expired_leaf.expires_on)
+    assert problems[0] == ('certificates[0].certificate expired on %s: issue a new client certificate and give it instead' % pki.expired_leaf.expires_on)
     assert problems[1].startswith('certificates[1].private_key is required to upload')
     assert problems[2].startswith('certificates[2].certificate %s is being deleted from the zone' % CERT_ID)
 
 
 def test_many_name_both_places_of_a_duplicate(cloudflare, run_module, pki):
-    args = many(pki, pki.rsa_leaf, pki.ec_leaf, pki.rsa_leaf)
+    args = many(pki.rsa_leaf, pki.ec_leaf, pki.rsa_leaf)
     args['certificates'][2]['certificate'] = rewrapped(pki.rsa_leaf.cert_pem)
 
     result = run_module(hostname_client_cert, args)
@@ -794,7 +795,7 @@ def test_many_refuse_uploads_beyond_the_zone_limit_before_any_write(cloudflare, 
     nine = [certificate_object(pki.rsa_leaf, cert_id='%032x' % number, pem=pki.second_leaf.cert_pem) for number in range(9)]
     cloudflare.route('GET', CERTIFICATES, ok(nine))
 
-    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
+    result = run_module(hostname_client_cert, many(pki.rsa_leaf, pki.ec_leaf))
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result['msg'].startswith("the zone already holds 9 hostname client certificates and 2 more would exceed Cloudflare's limit of 10")
@@ -804,7 +805,7 @@ def test_many_say_which_upload_failed(cloudflare, run_module, pki):
     cloudflare.route('GET', CERTIFICATES, ok([]))
     cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf, status='initializing')), fail(400, (1400, 'missing leaf certificate')))
 
-    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.ec_leaf))
+    result = run_module(hostname_client_cert, many(pki.rsa_leaf, pki.ec_leaf))
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES, 'POST ' + CERTIFICATES, 'POST ' + CERTIFICATES]
     assert result['msg'].startswith('certificates[1]: POST %s failed: HTTP 400' % CERTIFICATES)
@@ -868,7 +869,7 @@ def test_many_deleted_fail_on_the_first_in_use_by_default_naming_it(cloudflare, 
 
 
 def test_every_problem_of_a_listed_certificate_is_named_by_its_place(cloudflare, run_module, pki):
-    args = many(pki, pki.rsa_leaf, pki.leaves['not_yet_valid'])
+    args = many(pki.rsa_leaf, pki.leaves['not_yet_valid'])
     args['certificates'][1]['private_key'] = pki.ec_leaf.key_pem
 
     result = run_module(hostname_client_cert, args)
@@ -880,7 +881,7 @@ def test_every_problem_of_a_listed_certificate_is_named_by_its_place(cloudflare,
 
 
 def test_min_days_valid_applies_to_every_listed_certificate(cloudflare, run_module, pki):
-    result = run_module(hostname_client_cert, many(pki, pki.rsa_leaf, pki.leaves['p384'], min_days_valid=400))
+    result = run_module(hostname_client_cert, many(pki.rsa_leaf, pki.leaves['p384'], min_days_valid=400))
 
     assert cloudflare.calls == []
     problems = result['msg'].split(' | ')

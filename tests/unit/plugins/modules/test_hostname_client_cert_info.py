@@ -9,6 +9,7 @@ import datetime
 import json
 
 import pytest
+
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_client_cert_info
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
@@ -36,12 +37,6 @@ SUBJECTS = {
     'ec_leaf': 'CN=api.example.com,O=aop.cloudflare tests',
     'expired_leaf': 'CN=old.example.com,O=aop.cloudflare tests',
 }
-
-
-@pytest.fixture
-def serial_reads(monkeypatch):
-    """One read at a time, so that the order of the reads is exact too."""
-    monkeypatch.setattr(hostname_client_cert_info, 'DEFAULT_READ_CONCURRENCY', 1)
 
 
 def days_left(expires_on):

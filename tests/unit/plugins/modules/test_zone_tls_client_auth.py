@@ -6,6 +6,7 @@
 """zone_tls_client_auth: one read, and one PATCH only when the setting differs."""
 
 import pytest
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import endpoint_problem
 from ansible_collections.aop.cloudflare.plugins.modules import zone_tls_client_auth
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
@@ -83,7 +84,7 @@ def test_a_zone_that_cannot_change_it_fails_without_writing(cloudflare, run_modu
 
     assert cloudflare.sent == ['GET ' + TLS_CLIENT_AUTH]
     assert result.failed
-    assert result['msg'] == ('tls_client_auth is not editable on this zone (its plan does not allow it): ' 'leave it as it is (off) or change the plan')
+    assert result['msg'] == ('tls_client_auth is not editable on this zone (its plan does not allow it): leave it as it is (off) or change the plan')
 
 
 def test_zone_by_name(cloudflare, run_module):

@@ -10,6 +10,8 @@ import json
 import os
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
     PlanError,
@@ -20,7 +22,6 @@ from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import (
     summary,
 )
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments
-from cryptography.hazmat.primitives import serialization
 
 TOKEN = 'role-unit-token-0123456789abcdef'
 
@@ -279,7 +280,7 @@ def test_files_are_read_by_the_reader_given(files, pki, tmp_path):
 
     assert plan['sets'][0]['private_key_file'] == str(tmp_path / 'vaulted.key')
     assert error.value.problems == [
-        'per_hostname_aop_private_key_file: %s cannot be read (Attempting to decrypt but no ' 'vault secrets found.)' % (tmp_path / 'locked.key')
+        'per_hostname_aop_private_key_file: %s cannot be read (Attempting to decrypt but no vault secrets found.)' % (tmp_path / 'locked.key')
     ]
 
 
@@ -342,7 +343,7 @@ def test_zone_names_compare_as_cloudflare_compares_them(files):
 # --- reshaping module results ---------------------------------------------------------------------------------------
 
 
-def test_config_pairs_each_set_with_its_certificate_id(files, pki):
+def test_config_pairs_each_set_with_its_certificate_id(files):
     plan = plan_zone(
         variables(
             certificates=[
@@ -363,7 +364,7 @@ def test_config_pairs_each_set_with_its_certificate_id(files, pki):
     ]
 
 
-def test_summary_is_one_line_per_certificate_then_only_what_changed(files, pki):
+def test_summary_is_one_line_per_certificate_then_only_what_changed(files):
     plan = plan_zone(single(hostnames=['app.example.com', 'www.example.com']), files, {})
     certificates = [{'id': 'a' * 32, 'status': 'active', 'expires_on': '2027-01-01T00:00:00Z'}]
     associations = {
@@ -375,7 +376,7 @@ def test_summary_is_one_line_per_certificate_then_only_what_changed(files, pki):
     }
 
     assert summary(plan, certificates, associations) == [
-        'certificate for app.example.com and 1 more: certificate %s, active, expires 2027-01-01T00:00:00Z, 2 hostname(s) ' 'enabled' % ('a' * 32),
+        'certificate for app.example.com and 1 more: certificate %s, active, expires 2027-01-01T00:00:00Z, 2 hostname(s) enabled' % ('a' * 32),
         'changed www.example.com: enabled with certificate %s, status active' % ('a' * 32),
     ]
     assert len(summary(plan, certificates, associations, full=True)) == 3
@@ -385,7 +386,7 @@ def test_summary_is_one_line_per_certificate_then_only_what_changed(files, pki):
 # --- what a rotation leaves behind -----------------------------------------------------------------------------------
 
 
-def test_certificates_to_delete_are_those_released_and_older_generations_of_declared_ones(files, pki):
+def test_certificates_to_delete_are_those_released_and_older_generations_of_declared_ones(files):
     plan = plan_zone(single(), files, {})
     declared = plan['sets'][0]
     same = {'subject': declared['subject'], 'issuer': declared['issuer']}
