@@ -134,7 +134,7 @@ def write_inventory(workdir, emulator, zones):
         json.dump(
             {
                 'zones': {
-                    'hosts': dict((zone, None) for zone in zones),
+                    'hosts': dict.fromkeys(zones),
                     'vars': {
                         'ansible_connection': 'local',
                         'ansible_python_interpreter': '{{ ansible_playbook_python }}',
@@ -205,8 +205,8 @@ def run_peer(emulator, zone_id, associations, cert_ids, workers):
 def zone_outcome(emulator, zone, certificates):
     """What the emulator holds for a zone against what was declared."""
     state = emulator.zone_state(zone)
-    declared = set(hostname for certificate in certificates for hostname in certificate['hostnames'])
-    enabled = set(item['hostname'] for item in state['associations'] if item['enabled'] is True) & declared
+    declared = {hostname for certificate in certificates for hostname in certificate['hostnames']}
+    enabled = {item['hostname'] for item in state['associations'] if item['enabled'] is True} & declared
     return {
         'certificates': sum(1 for item in state['certificates'] if not item['deleted_at']),
         'enabled': len(enabled),
@@ -272,7 +272,7 @@ def section_a(args, pki_dir):
 
 def section_b(args, pki_dir):
     zones = ['example-%d.com' % index for index in range(ZONES)]
-    declared = dict((zone, [certificate_set(pki_dir, index, hostnames_of(zone, 0, args.hostnames))]) for index, zone in enumerate(zones))
+    declared = {zone: [certificate_set(pki_dir, index, hostnames_of(zone, 0, args.hostnames))] for index, zone in enumerate(zones)}
     rows, outcomes = [], {}
     for forks in (1, ZONES):
         with Emulator(zones, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW) as emulator, tempfile.TemporaryDirectory() as workdir:

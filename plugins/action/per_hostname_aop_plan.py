@@ -55,7 +55,7 @@ class ActionModule(ActionBase):
         return result
 
     def plan(self, args):
-        variables = dict(('per_hostname_aop_' + name, args.get(name)) for name in VARIABLES)
+        variables = {'per_hostname_aop_' + name: args.get(name) for name in VARIABLES}
         plan = plan_zone(variables, self.find_file, read_file=self.read_file)
         # Hosts compare plans only with plans made by this same task, never with one left from an earlier play.
         plan['planned_by'] = self._task._uuid  # pylint: disable=protected-access  # the task's identity, as ansible-core keeps it
@@ -84,7 +84,7 @@ class ActionModule(ActionBase):
             # The loader's own reader: it decrypts vault files. pylint: disable-next=protected-access
             return self._loader._get_file_contents(path)[0]
         except AnsibleError as exc:
-            raise IOError(exc.message) from exc
+            raise OSError(exc.message) from exc
 
     def assign(self, plan_variable, task_vars):
         hostvars = task_vars['hostvars']

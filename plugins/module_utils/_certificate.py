@@ -17,7 +17,7 @@ try:
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 # Where the rules name an option: the modules' names by default; the role's planner gives its variables.

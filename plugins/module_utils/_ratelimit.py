@@ -94,11 +94,11 @@ def _decode(data):
             'remaining': None if state['remaining'] is None else int(state['remaining']),
             'reset_earliest': None if state['reset_earliest'] is None else float(state['reset_earliest']),
             'reset_at': None if state['reset_at'] is None else float(state['reset_at']),
-            'in_flight': dict((int(pid), [int(calls), float(seen)]) for pid, (calls, seen) in state['in_flight'].items()),
+            'in_flight': {int(pid): [int(calls), float(seen)] for pid, (calls, seen) in state['in_flight'].items()},
         }
     except (ValueError, TypeError, KeyError, AttributeError):
         return _fresh_state()
-    if len(set(decoded[name] is None for name in ('remaining', 'reset_earliest', 'reset_at'))) > 1:
+    if len({decoded[name] is None for name in ('remaining', 'reset_earliest', 'reset_at')}) > 1:
         return _fresh_state()
     return decoded
 

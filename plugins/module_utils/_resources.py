@@ -94,7 +94,7 @@ def certificate_view(certificate, cert=None):
     """The returned form of a certificate, never its PEM; cert (parsed) stands in where the API left the PEM out."""
     if certificate is None:
         return None
-    view = dict((field, certificate.get(field)) for field in CERTIFICATE_FIELDS)
+    view = {field: certificate.get(field) for field in CERTIFICATE_FIELDS}
     # Cloudflare's PEM is the authority.
     shown = load_certificate(certificate['pem']) if certificate.get('pem') else cert
     view['fingerprint_sha256'] = fingerprint_sha256(shown) if shown is not None else None
@@ -114,7 +114,7 @@ def association_view(hostname, association):
     """The returned form of an association; an absent one is only its hostname and state."""
     if state_of(association) == 'absent':
         association = {}
-    shown = dict((field, association.get(field)) for field in ASSOCIATION_FIELDS)
+    shown = {field: association.get(field) for field in ASSOCIATION_FIELDS}
     shown.update(hostname=hostname, state=state_of(association))
     return shown
 

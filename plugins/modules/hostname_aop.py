@@ -246,8 +246,8 @@ class HostnameAop(CloudflareModule):
         if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
             changed = [change['hostname'] for change in changes]
             result['diff'] = {
-                'before': dict((name, self.diff_view(current[name])) for name in changed),
-                'after': dict((name, self.diff_view(after[name])) for name in changed),
+                'before': {name: self.diff_view(current[name]) for name in changed},
+                'after': {name: self.diff_view(after[name]) for name in changed},
             }
         return result
 
@@ -302,7 +302,7 @@ class HostnameAop(CloudflareModule):
         named = [change for change in changes if change['enabled'] is not None and change['cert_id'] != UNKNOWN_CERT_ID]
         if not named:
             return
-        on_zone = dict((certificate['id'], certificate['status']) for certificate in list_certificates(self.client, self.zone_id))
+        on_zone = {certificate['id']: certificate['status'] for certificate in list_certificates(self.client, self.zone_id)}
         for change in named:
             status = on_zone.get(change['cert_id'])
             if status is None:
@@ -335,11 +335,9 @@ class HostnameAop(CloudflareModule):
     def write(self, changes):
         """One PUT for every change; returns {hostname: association} as Cloudflare answered."""
         result = self.client.request('PUT', self.path, body={'config': changes})[0] or []
-        answered = dict((item.get('hostname'), item) for item in result if isinstance(item, dict))
+        answered = {item.get('hostname'): item for item in result if isinstance(item, dict)}
         # Whether the answer lists every submitted hostname is not documented: read what it left out.
-        return dict(
-            (change['hostname'], answered[change['hostname']] if change['hostname'] in answered else self.read(change['hostname'])) for change in changes
-        )
+        return {change['hostname']: answered[change['hostname']] if change['hostname'] in answered else self.read(change['hostname']) for change in changes}
 
     def wait(self, after, changes):
         if not self.params['wait']:
@@ -362,7 +360,7 @@ class HostnameAop(CloudflareModule):
             return None
         predicted = dict(association or {})
         if predicted.get('cert_id') != change['cert_id']:
-            predicted = dict((key, value) for key, value in predicted.items() if key not in CERTIFICATE_FIELDS)
+            predicted = {key: value for key, value in predicted.items() if key not in CERTIFICATE_FIELDS}
         predicted.update(change)
         if change['enabled'] and self.params['wait']:
             predicted['status'] = 'active'
@@ -370,8 +368,8 @@ class HostnameAop(CloudflareModule):
 
     @staticmethod
     def released(current, after):
-        before_ids = set(item.get('cert_id') for item in current.values() if state_of(item) != 'absent')
-        after_ids = set(item.get('cert_id') for item in after.values() if state_of(item) != 'absent')
+        before_ids = {item.get('cert_id') for item in current.values() if state_of(item) != 'absent'}
+        after_ids = {item.get('cert_id') for item in after.values() if state_of(item) != 'absent'}
         return sorted(before_ids - after_ids)
 
     @staticmethod

@@ -489,7 +489,7 @@ class HostnameClientCert(CloudflareModule):
             item.changed = item.before is None
         for item in declared:
             item.after = item.returned = self.wait(item.after, ('active',))
-        named = set(item.before['id'] for item in declared if item.before is not None)
+        named = {item.before['id'] for item in declared if item.before is not None}
         return [self.other_view(certificate) for certificate in on_zone if certificate['id'] not in named]
 
     @staticmethod

@@ -154,7 +154,7 @@ class HostnameClientCertInfo(CloudflareModule):
         else:
             associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
             # A disabled association still uses its certificate: Cloudflare refuses to delete it.
-            cert_ids = dict((name, associations[name]['cert_id']) for name in hostnames if state_of(associations[name]) != 'absent')
+            cert_ids = {name: associations[name]['cert_id'] for name in hostnames if state_of(associations[name]) != 'absent'}
             shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']]) for certificate in certificates]
         for view in shown:
             if view['expiring']:

@@ -110,7 +110,7 @@ class ZoneTlsClientAuth(CloudflareModule):
 
     @staticmethod
     def view(setting):
-        return dict((field, setting.get(field)) for field in SETTING_FIELDS)
+        return {field: setting.get(field) for field in SETTING_FIELDS}
 
 
 def main():

@@ -91,7 +91,7 @@ class _Planner:
             'tls_client_auth': self.var('tls_client_auth') or 'enabled',
             'delete_released_certificates': bool(self.var('delete_released_certificates')),
             'base_url': base_url,
-            'sets': [dict((key, value) for key, value in item.items() if key != 'certificate') for item in sets],
+            'sets': [{key: value for key, value in item.items() if key != 'certificate'} for item in sets],
             # Step 1's input without keys, in the order of sets (the role adds each key when it uploads).
             'certificates': [{'certificate': item['certificate']} for item in sets],
             'hostnames': [hostname for item in sets for hostname in item['hostnames']],
@@ -165,7 +165,7 @@ class _Planner:
                     'per zone' % (len(listed), ZONE_CERTIFICATE_LIMIT)
                 )
             return [(given, 'per_hostname_aop_certificates[%d].' % index) for index, given in enumerate(listed)]
-        return [(dict((name, self.var(name)) for name in SINGLE_SET_VARIABLES), PREFIX)]
+        return [({name: self.var(name) for name in SINGLE_SET_VARIABLES}, PREFIX)]
 
     def certificate_set(self, index, given, prefix, state, min_days_valid):
         if not isinstance(given, dict):
@@ -226,7 +226,7 @@ class _Planner:
             return self.read_file(found).decode('utf-8'), found
         except UnicodeDecodeError:
             self.problem('%s%s_file: %s is not PEM text (not UTF-8)' % (prefix, kind, found))
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             self.problem('%s%s_file: %s cannot be read (%s)' % (prefix, kind, found, exc.strerror or exc))
         return None, None
 
@@ -286,8 +286,8 @@ def plan_zone(variables, find_file, environ=None, read_file=read_plain_file):
 
 def declaration(plan):
     """What hosts must agree on for one zone: the settings, and each certificate (by fingerprint) with its hostnames."""
-    shown = dict((field, plan[field]) for field in DECLARATION_FIELDS)
-    shown['certificates'] = dict((item['fingerprint_sha256'], sorted(item['hostnames'])) for item in plan['sets'])
+    shown = {field: plan[field] for field in DECLARATION_FIELDS}
+    shown['certificates'] = {item['fingerprint_sha256']: sorted(item['hostnames']) for item in plan['sets']}
     return shown
 
 
@@ -364,8 +364,8 @@ def certificates_to_delete(plan, certificates, associations):
       Cloudflare refuses the deletion (1433) and the role keeps it, with a warning.
     A certificate already being deleted is left to finish.
     """
-    declared = dict(((item['subject'], item['issuer']), parse_time(item['expires_on'])) for item in plan['sets'])
-    managed = set(certificate['id'] for certificate in certificates['certificates'])
+    declared = {(item['subject'], item['issuer']): parse_time(item['expires_on']) for item in plan['sets']}
+    managed = {certificate['id'] for certificate in certificates['certificates']}
     ids = list(associations.get('released_cert_ids') or [])
     for other in certificates.get('other_certificates') or []:
         newer = declared.get((other.get('subject'), other.get('issuer')))

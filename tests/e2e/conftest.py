@@ -112,9 +112,9 @@ class Run:
     def __init__(self, completed):
         self.rc = completed.returncode
         self.output = completed.stdout + completed.stderr
-        self.recap = dict(
-            (match[0], dict(zip(('ok', 'changed', 'unreachable', 'failed', 'skipped'), map(int, match[1:])))) for match in RECAP_LINE.findall(completed.stdout)
-        )
+        self.recap = {
+            match[0]: dict(zip(('ok', 'changed', 'unreachable', 'failed', 'skipped'), map(int, match[1:]))) for match in RECAP_LINE.findall(completed.stdout)
+        }
 
     def __repr__(self):
         return 'rc=%s\n%s' % (self.rc, self.output[-6000:])
@@ -153,7 +153,7 @@ def emulator_with_zones(tmp_path):
 def ansible(tmp_path):
     """ansible(plays, *args, inventory=None) -> Run: writes the playbook (a list of plays) and runs it."""
     root = collections_root()
-    env = dict((key, value) for key, value in os.environ.items() if not key.startswith(('CLOUDFLARE_', 'ANSIBLE_')))
+    env = {key: value for key, value in os.environ.items() if not key.startswith(('CLOUDFLARE_', 'ANSIBLE_'))}
     env.update(
         {
             'ANSIBLE_COLLECTIONS_PATH': str(root),

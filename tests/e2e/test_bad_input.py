@@ -80,14 +80,14 @@ CASES = [
 
 def options_for(pki, options):
     """File names of the test PKI stand for their PEM text; None drops a default."""
-    return dict((name, pem(pki, value) if isinstance(value, str) and value.endswith(('.crt', '.key')) else value) for name, value in options.items())
+    return {name: pem(pki, value) if isinstance(value, str) and value.endswith(('.crt', '.key')) else value for name, value in options.items()}
 
 
 @pytest.mark.parametrize('module, options, expected, seen', [case[1:] for case in CASES], ids=[case[0] for case in CASES])
 def test_bad_module_input_is_refused_naming_the_field_before_any_write(emulator, pki, ansible, module, options, expected, seen):
     arguments = {'base_url': emulator.base_url, 'api_token': emulator.api_token, 'zone': 'example.com'}
     arguments.update(options_for(pki, options))
-    arguments = dict((name, value) for name, value in arguments.items() if value is not None)
+    arguments = {name: value for name, value in arguments.items() if value is not None}
     play = [{'name': 'Bad input', 'hosts': 'localhost', 'gather_facts': False, 'tasks': [{'name': 'One module', 'aop.cloudflare.' + module: arguments}]}]
 
     run = ansible(play)

@@ -82,7 +82,7 @@ def kind_of(text):
 
 
 EXAMPLES = doc_examples()
-BY_KIND = dict((kind, [(name, text) for name, text in EXAMPLES if kind_of(text) == kind]) for kind in ('plays', 'tasks', 'requirements', 'layout'))
+BY_KIND = {kind: [(name, text) for name, text in EXAMPLES if kind_of(text) == kind] for kind in ('plays', 'tasks', 'requirements', 'layout')}
 
 
 def ids(examples):
@@ -100,7 +100,7 @@ def test_every_yaml_example_is_run_or_checked():
 def docs_pki(tmp_path_factory):
     """Every pki/NAME.crt and pki/NAME.key the examples name, made by scripts/make_demo_pki.py (NAME ca is its CA)."""
     directory = tmp_path_factory.mktemp('docs-pki') / 'pki'
-    names = sorted(set(name for _id, text in EXAMPLES for name in PKI_FILE.findall(text)) - {'ca'})
+    names = sorted({name for _id, text in EXAMPLES for name in PKI_FILE.findall(text)} - {'ca'})
     subprocess.run([sys.executable, str(MAKE_PKI), str(directory)] + [arg for name in names for arg in ('--client', name)], check=True, capture_output=True)
     return directory
 
@@ -154,7 +154,7 @@ def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text
         environment['ANSIBLE_VAULT_PASSWORD_FILE'] = str(write_vault(directory, emulator.api_token))
     else:
         environment['CLOUDFLARE_API_TOKEN'] = emulator.api_token
-    patterns = set(play['hosts'] for play in yaml.safe_load(text))
+    patterns = {play['hosts'] for play in yaml.safe_load(text)}
     assert patterns <= {'localhost', 'webservers'}, 'hosts this test has no inventory for: %s' % patterns
     inventory = web_servers_inventory(directory) if 'webservers' in patterns else None
 

@@ -62,7 +62,7 @@ def test_the_report_fails_only_zones_whose_certificate_in_use_expires_soon(emula
     report = ansible('aop.cloudflare.expiry_report', inventory=inventory)
 
     assert report.rc == 2, report
-    assert dict((zone, counts['failed']) for zone, counts in report.recap.items()) == {HEALTHY: 0, EXPIRING: 1, UNUSED: 0}
+    assert {zone: counts['failed'] for zone, counts in report.recap.items()} == {HEALTHY: 0, EXPIRING: 1, UNUSED: 0}
     assert (
         'certificate %s (CN=Cloudflare origin pull client (short),O=aop.cloudflare demo), used by shop.%s, is valid '
         'until' % (expiring_id, EXPIRING) in report.output

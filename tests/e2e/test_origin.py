@@ -244,7 +244,7 @@ def test_no_pull_fails_during_a_rotation(emulator, pki, ansible, edge):
     presented = [result['presented']['fingerprint_sha256'] for result, _path in results]
     assert presented[0] == old and presented[-1] == new, 'the pulls should span the rotation'
     assert presented == sorted(presented, key=lambda seen: seen == new), 'once moved to b, the edge never goes back to a'
-    verdicts = set(edge.origin.log_entry(path)['verify'] for _result, path in results)
+    verdicts = {edge.origin.log_entry(path)['verify'] for _result, path in results}
     assert verdicts == {'SUCCESS'}
 
 

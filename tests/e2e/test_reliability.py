@@ -46,10 +46,10 @@ def inspect(emulator, pki, certificates):
     live = [cert for cert in zone['certificates'] if cert['status'] not in ('pending_deletion', 'deleted')]
     serials = collections.Counter(cert['serial_number'] for cert in live)
     duplicates = sum(count - 1 for count in serials.values())
-    declared = dict((serial_of(pki, name), name) for name in certificates)
+    declared = {serial_of(pki, name): name for name in certificates}
     leftovers = [cert['id'] for cert in live if cert['serial_number'] not in declared]
-    id_of = dict((cert['serial_number'], cert['id']) for cert in live)
-    enabled = dict((item['hostname'], item['cert_id']) for item in zone['associations'] if item['enabled'] is True)
+    id_of = {cert['serial_number']: cert['id'] for cert in live}
+    enabled = {item['hostname']: item['cert_id'] for item in zone['associations'] if item['enabled'] is True}
     lost = [
         hostname
         for serial, name in declared.items()

@@ -33,7 +33,7 @@ def role_vars(emulator, pki, cert='a', **overrides):
         'per_hostname_aop_hostnames': HOSTNAMES,
     }
     values.update(overrides)
-    return dict((key, value) for key, value in values.items() if value is not None)
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def role_play(variables, hosts='localhost', **play):
@@ -113,7 +113,7 @@ def test_role_in_a_playbook_for_other_hosts_runs_once_on_the_controller(emulator
     # Hosts that cannot be reached (TEST-NET-1, a Python that does not exist): any contact with them would fail.
     inventory = {
         'webservers': {
-            'hosts': dict(('web%d' % number, {'ansible_host': '192.0.2.%d' % number}) for number in (1, 2, 3)),
+            'hosts': {'web%d' % number: {'ansible_host': '192.0.2.%d' % number} for number in (1, 2, 3)},
             'vars': {'ansible_connection': 'ssh', 'ansible_ssh_timeout': 2, 'ansible_python_interpreter': '/nonexistent/python'},
         }
     }
@@ -211,9 +211,9 @@ def test_several_certificate_sets_in_one_put_with_global_api_key(emulator, pki, 
     assert sorted(method for method, path in emulator.writes()) == ['POST', 'POST', 'PUT']
     zone = emulator.zone()
     assert zone['settings']['tls_client_auth']['value'] == 'off'
-    ids = dict((cert['id'], cert['serial_number']) for cert in zone['certificates'])
+    ids = {cert['id']: cert['serial_number'] for cert in zone['certificates']}
     assert len(ids) == 2
-    by_hostname = dict((a['hostname'], a['cert_id']) for a in zone['associations'])
+    by_hostname = {a['hostname']: a['cert_id'] for a in zone['associations']}
     assert by_hostname['app.example.com'] == by_hostname['api.example.com'] != by_hostname['www.example.com']
     # The zone id was given: no zone lookup at all.
     assert not [entry for entry in emulator.requests() if entry['path'] == '/client/v4/zones']
@@ -334,7 +334,7 @@ def test_a_rotation_interrupted_before_the_deletion_is_finished_by_the_next_run(
     assert interrupted.rc != 0 and 'HTTP 502' in interrupted.output, interrupted
     zone = emulator.zone()
     new_id = [cert['id'] for cert in zone['certificates'] if cert['id'] != old_id][0]
-    assert set(a['cert_id'] for a in zone['associations']) == {new_id}, 'the move happened, the deletion did not'
+    assert {a['cert_id'] for a in zone['associations']} == {new_id}, 'the move happened, the deletion did not'
 
     emulator.control('/faults', 'DELETE')
     emulator.clear_requests()

@@ -28,7 +28,7 @@ def write_inventory(tmp_path, emulator, pki, zones, hostnames_per_zone=2, extra_
     directory = tmp_path / 'inventory'
     (directory / 'group_vars').mkdir(parents=True)
     (directory / 'host_vars').mkdir()
-    hosts = dict((zone, None) for zone in zones)
+    hosts = dict.fromkeys(zones)
     hosts.update(extra_hosts or {})
     (directory / 'hosts.yml').write_text(yaml.safe_dump({'cloudflare_zones': {'hosts': hosts}}, sort_keys=False))
     (directory / 'group_vars' / 'cloudflare_zones.yml').write_text(
@@ -55,11 +55,11 @@ def zones_play(**play):
 def configured(emulator, zone):
     """{hostname: enabled} of a zone, read from the emulator's state."""
     state = [item for item in emulator.control('/state')['zones'] if item['name'] == zone][0]
-    return dict((association['hostname'], association['enabled']) for association in state['associations'])
+    return {association['hostname']: association['enabled'] for association in state['associations']}
 
 
 def writes_by_zone(emulator):
-    zone_of = dict((zone_id, name) for name, zone_id in emulator.zone_ids.items())
+    zone_of = {zone_id: name for name, zone_id in emulator.zone_ids.items()}
     counted: dict[str, int] = {}
     for _method, path in emulator.writes():
         zone = zone_of[path.split('/')[4]]
@@ -70,15 +70,15 @@ def writes_by_zone(emulator):
 def test_an_inventory_of_zones_configures_every_zone_once_each_under_forks(emulator_with_zones, pki, ansible, tmp_path):
     emulator = emulator_with_zones(ZONES)
     # web1 and web2 name zone0 exactly as zone0's host does (the web servers case): still one set of calls.
-    same = dict((name, {'per_hostname_aop_zone': ZONES[0], 'per_hostname_aop_hostnames': hostnames_of(ZONES[0])}) for name in ('web1', 'web2'))
+    same = {name: {'per_hostname_aop_zone': ZONES[0], 'per_hostname_aop_hostnames': hostnames_of(ZONES[0])} for name in ('web1', 'web2')}
     inventory = write_inventory(tmp_path, emulator, pki, ZONES, extra_hosts=same)
 
     first = ansible(zones_play(), '--forks', '5', inventory=inventory)
 
     assert first.rc == 0, first
     for zone in ZONES:
-        assert configured(emulator, zone) == dict((hostname, True) for hostname in hostnames_of(zone)), zone
-    assert writes_by_zone(emulator) == dict((zone, 3) for zone in ZONES), 'POST, PATCH and PUT once per zone'
+        assert configured(emulator, zone) == dict.fromkeys(hostnames_of(zone), True), zone
+    assert writes_by_zone(emulator) == dict.fromkeys(ZONES, 3), 'POST, PATCH and PUT once per zone'
     lookups = [entry for entry in emulator.requests() if entry['path'] == '/client/v4/zones']
     assert len(lookups) == len(ZONES), 'each zone is looked up once per run, not once per task'
     assert 'zone %s is configured by %s, which declares it identically' % (ZONES[0], ZONES[0]) in first.output
@@ -224,7 +224,7 @@ def test_the_role_converges_in_one_run_under_429_502_and_lost_answers(emulator_w
     for zone in ZONES:
         state = [item for item in emulator.control('/state')['zones'] if item['name'] == zone][0]
         assert len(state['certificates']) == 1, 'never two copies of the certificate on %s' % zone
-        assert configured(emulator, zone) == dict((hostname, True) for hostname in hostnames_of(zone, 20))
+        assert configured(emulator, zone) == dict.fromkeys(hostnames_of(zone, 20), True)
 
     emulator.control('/faults', 'DELETE')
     emulator.clear_requests()

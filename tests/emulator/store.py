@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from . import errors
 from .certs import describe_pem, inspect_upload
@@ -37,12 +37,12 @@ def zone_id_for(name):
 
 def rfc3339(epoch):
     """RFC 3339 UTC with microseconds, like the API's uploaded_on: 2019-10-28T18:11:23.374110Z."""
-    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def rfc3339_seconds(moment):
     """RFC 3339 UTC without fraction, like the API's expires_on: 2100-01-01T05:20:00Z."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def is_valid_hostname(hostname):

@@ -74,7 +74,7 @@ def pki():
     organization = 'aop.cloudflare tests'
     rsa_ca = CertificateAuthority.create('Test RSA CA', 'rsa', organization)
     ec_ca = CertificateAuthority.create('Test ECDSA CA', key=new_key('ec', ec.SECP384R1()), organization=organization)
-    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
 
     def leaf(kind='rsa', size=None, **options):
         return rsa_ca.issue('app.example.com', key=new_key(kind, size), **options)

@@ -30,7 +30,7 @@ class ModuleResult(dict):
     @property
     def without_invocation(self):
         """The result without Ansible's echo of the module arguments (which holds the certificate given as input)."""
-        return json.dumps(dict((key, value) for key, value in self.items() if key != 'invocation'), sort_keys=True)
+        return json.dumps({key: value for key, value in self.items() if key != 'invocation'}, sort_keys=True)
 
     def assert_no_secret(self, *private_keys):
         """No API token and no line of a private key anywhere in the output; no PEM and nothing masked in the result.

@@ -441,7 +441,7 @@ def test_each_thread_has_a_session_of_its_own(cloudflare):
     call()
     call()
 
-    assert len(sessions) == 5 and len(set(id(session) for session in sessions)) == 4, 'one per thread, kept'
+    assert len(sessions) == 5 and len({id(session) for session in sessions}) == 4, 'one per thread, kept'
     assert all(session.verify is False for session in sessions)
     assert all(sent.headers['Authorization'] == 'Bearer ' + API_TOKEN for sent in cloudflare.calls)
     assert all(sent.headers['User-Agent'] == 'aop.cloudflare-ansible' for sent in cloudflare.calls)

@@ -26,7 +26,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
 )
 from ansible_collections.aop.cloudflare.tests.pki import key_fragments, rewrapped
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 def test_a_pem_certificate_loads(pki):

@@ -57,11 +57,11 @@ def shown(item, hostname=None):
     """The returned form of an association: its documented fields; only hostname and state when it is absent."""
     if item is None or item.get('enabled') is None:
         return dict(dict.fromkeys(SHOWN), hostname=hostname or item['hostname'], state='absent')
-    return dict(dict((field, item.get(field)) for field in SHOWN), state='enabled' if item['enabled'] else 'disabled')
+    return dict({field: item.get(field) for field in SHOWN}, state='enabled' if item['enabled'] else 'disabled')
 
 
 def managed(hostnames):
-    return [dict((field, item[field]) for field in MANAGED) for item in hostnames]
+    return [{field: item[field] for field in MANAGED} for item in hostnames]
 
 
 # --- enable, move, disable, void -------------------------------------------------------------------------------

@@ -432,7 +432,7 @@ def test_an_encrypted_private_key_is_refused_with_the_fix_and_never_shown(cloudf
 
 def too_soon(pair, minimum, option='certificate', days_name='min_days_valid'):
     """The start of the refusal of pair under min_days_valid=minimum, with the whole days it has left now."""
-    left = (pair.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+    left = (pair.cert.not_valid_after_utc - datetime.datetime.now(datetime.UTC)).days
     return '%s expires on %s, %d whole day(s) from now, fewer than %s (%d): issue a new client certificate' % (
         option,
         pair.expires_on,

@@ -41,8 +41,8 @@ SUBJECTS = {
 
 def days_left(expires_on):
     """Whole days from now to expires_on (the test PKI's notAfter, to the second), rounded down."""
-    expiry = datetime.datetime.strptime(expires_on, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc)
-    return (expiry - datetime.datetime.now(datetime.timezone.utc)) // datetime.timedelta(days=1)
+    expiry = datetime.datetime.strptime(expires_on, '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.UTC)
+    return (expiry - datetime.datetime.now(datetime.UTC)) // datetime.timedelta(days=1)
 
 
 def expected(pki, leaf, cert_id, expiring=False, **extra):

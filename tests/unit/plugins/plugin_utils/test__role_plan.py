@@ -52,7 +52,7 @@ def variables(**given):
         'certificates': [],
     }
     values.update(given)
-    return dict(('per_hostname_aop_' + name, value) for name, value in values.items())
+    return {'per_hostname_aop_' + name: value for name, value in values.items()}
 
 
 def single(**given):
@@ -269,7 +269,7 @@ def test_files_are_read_by_the_reader_given(files, pki, tmp_path):
         if path.endswith('vaulted.key'):
             return pki.rsa_leaf.key_pem.encode('ascii')
         if path.endswith('locked.key'):
-            raise IOError('Attempting to decrypt but no vault secrets found.')
+            raise OSError('Attempting to decrypt but no vault secrets found.')
         with open(path, 'rb') as handle:
             return handle.read()
 
@@ -285,7 +285,7 @@ def test_files_are_read_by_the_reader_given(files, pki, tmp_path):
 
 
 def test_min_days_valid_refuses_naming_the_variable_the_date_and_the_days_left(files, pki):
-    left = (pki.rsa_leaf.cert.not_valid_after_utc - datetime.datetime.now(datetime.timezone.utc)).days
+    left = (pki.rsa_leaf.cert.not_valid_after_utc - datetime.datetime.now(datetime.UTC)).days
 
     for given in (400, '400'):  # a string when templated by ansible-core before 2.19
         assert problems_of(files, certificate_file='rsa.crt', private_key_file='rsa.key', hostnames=['app.example.com'], min_days_valid=given) == [
@@ -306,7 +306,7 @@ def test_min_days_valid_must_be_a_number_of_days(files, given):
 
 
 def plans_for(files, **zones_of_hosts):
-    return dict((host, plan_zone(single(**given), files, {})) for host, given in zones_of_hosts.items())
+    return {host: plan_zone(single(**given), files, {}) for host, given in zones_of_hosts.items()}
 
 
 def test_the_first_host_of_a_zone_configures_it_and_the_others_say_who_does(files):
