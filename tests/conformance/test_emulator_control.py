@@ -110,13 +110,36 @@ def test_drop_after_commit_on_put(api, control, zone_id, ec_ca):
     assert api.ok("GET", hostnames_path(zone_id, "app.example.com"))["enabled"] is True
 
 
+def test_slow_holds_the_request_then_applies_it_after_the_client_gave_up(api, control, zone_id, ec_ca):
+    leaf = ec_ca.issue()
+    control.fault(method="POST", path="/hostnames/certificates$", kind="slow", seconds=1)
+    started = time.monotonic()
+    with pytest.raises(requests.Timeout):
+        api.session.post(api.base_url + certificates_path(zone_id), json=leaf.body(), timeout=0.3)
+    assert api.ok("GET", certificates_path(zone_id)) == [], "not applied yet: the client's retry can come first"
+    api.ok("POST", certificates_path(zone_id), json=leaf.body())  # the retry
+    time.sleep(max(0.0, 1.5 - (time.monotonic() - started)))
+    assert len(api.ok("GET", certificates_path(zone_id))) == 1, "the held upload met the retry's certificate: 1406, no copy"
+    held = [entry for entry in control.requests() if entry["fault"] == "slow"]
+    assert [(entry["method"], entry["status"]) for entry in held] == [("POST", 400)] and held[0]["ms"] >= 1000
+
+
+def test_slow_answers_a_patient_client(api, control, zone_id):
+    control.fault(method="PATCH", path="/settings/tls_client_auth$", kind="slow", seconds=1)
+    started = time.monotonic()
+    assert api.ok("PATCH", setting_path(zone_id), json={"value": "on"})["value"] == "on"
+    assert time.monotonic() - started >= 1
+
+
 def test_fault_queue_and_clear(control):
     queued = control.fault(kind="502", count=3)
-    assert queued == [{"method": "*", "path": ".*", "kind": "502", "count": 3, "every": 1, "retry_after": 1}]
+    assert queued == [{"method": "*", "path": ".*", "kind": "502", "count": 3, "every": 1, "retry_after": 1, "seconds": 2}]
     assert control.clear_faults() == []
 
 
-@pytest.mark.parametrize("spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("}, {"kind": "502", "colour": "red"}, []])
+@pytest.mark.parametrize(
+    "spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("}, {"kind": "502", "colour": "red"}, [], {"kind": "slow", "seconds": 0}]
+)
 def test_bad_fault_specs_answer_400(emulator, spec):
     response = requests.post(emulator.control_url + "/faults", json=spec, timeout=5)
     assert response.status_code == 400 and response.json()["errors"][0]["code"] == 1400
@@ -134,7 +157,7 @@ def queued_faults(emulator):
 
 def test_every_fault_hits_every_nth_matching_request(emulator, api, control):
     queued = control.fault(method="GET", path="/zones$", kind="502", every=3, count=2)
-    assert queued == [{"method": "GET", "path": "/zones$", "kind": "502", "count": 2, "every": 3, "retry_after": 1}]
+    assert queued == [{"method": "GET", "path": "/zones$", "kind": "502", "count": 2, "every": 3, "retry_after": 1, "seconds": 2}]
     assert api.call("GET", "/nope").status_code == 404  # not matching: not counted
     assert zones_statuses(api, 3) == [200, 200, 502]
     assert queued_faults(emulator)[0]["count"] == 1
@@ -203,7 +226,7 @@ def test_request_log_records_calls_without_secrets(api, control, zone_id, ec_ca)
         ("POST", "/client/v4" + certificates_path(zone_id), "", 200),
         ("GET", "/client/v4/nope", "", 404),
     ]
-    assert all(set(entry) == {"method", "path", "query", "status", "ms"} for entry in log)
+    assert all(set(entry) == {"method", "path", "query", "status", "ms", "fault"} and entry["fault"] is None for entry in log)
     dumped = json.dumps(log)
     assert "PRIVATE KEY" not in dumped and "emulator-token" not in dumped
     assert control.clear_requests() == [] and control.requests() == []

@@ -5,8 +5,11 @@
 
 """The modules under the emulator's injected faults: what Cloudflare's edge does on a bad day, end to end."""
 
+import time
+
 CERTIFICATES = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames/certificates'
 ASSOCIATIONS = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames'
+HELD_SECONDS = 3  # a slow fault's hold, longer than the client's timeout of 1 s
 
 
 def play(emulator, tasks):
@@ -91,3 +94,37 @@ def test_reads_rate_limited_with_retry_after_are_retried(emulator, pki, ansible)
 
     assert result.rc == 0, result
     assert calls(emulator, 'GET').count(429) == 2
+
+
+def test_writes_held_past_the_client_timeout_are_retried_land_once_and_the_next_run_writes_nothing(emulator, pki, ansible):
+    """Cloudflare slower than the client's timeout: each write is retried (the upload only after the list shows it
+    absent) while the held one lands after the retry. Nothing is stored twice, and the state is what was declared."""
+    for method in ('POST', 'PATCH', 'PUT'):
+        emulator.fault(method=method, kind='slow', seconds=HELD_SECONDS, count=1)
+    tasks = [
+        upload(pki),
+        {'name': 'Zone setting', 'aop.cloudflare.zone_tls_client_auth': {'enabled': True}},
+        {'name': 'Enable', 'aop.cloudflare.hostname_aop': {'hostnames': ['app.example.com'], 'cert_id': '{{ uploaded.certificate.id }}'}},
+    ]
+    impatient = play(emulator, tasks)
+    impatient[0]['module_defaults']['group/aop.cloudflare.all']['timeout'] = 1
+
+    first = ansible(impatient)
+    time.sleep(HELD_SECONDS)  # every held write has landed
+    held = [(entry['method'], entry['status']) for entry in emulator.requests() if entry['fault'] == 'slow']
+    uploads = calls(emulator, 'POST')
+    emulator.clear_requests()
+    second = ansible(impatient)
+
+    assert first.rc == 0, first
+    # The held upload lands after the retry stored the certificate, so Cloudflare refuses it as a duplicate (1406).
+    assert sorted(held) == [('PATCH', 200), ('POST', 400), ('PUT', 200)], held
+    assert sorted(uploads, key=str) == [200, 400], 'one retry, sent after the list showed the certificate absent'
+    zone = emulator.zone()
+    assert len(zone['certificates']) == 1, 'the held upload met the retry: no second copy'
+    assert [(item['hostname'], item['cert_id'], item['enabled']) for item in zone['associations']] == [
+        ('app.example.com', zone['certificates'][0]['id'], True)
+    ]
+    assert zone['settings']['tls_client_auth']['value'] == 'on'
+    assert second.rc == 0 and second.recap['localhost']['changed'] == 0, second
+    assert emulator.writes() == [], 'converged: the next run writes nothing'

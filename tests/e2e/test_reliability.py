@@ -7,21 +7,24 @@
 
 import collections
 import random
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from cryptography import x509
 
 ZONE = 'example.com'
 HOSTNAMES = ['app.example.com', 'api.example.com', 'www.example.com', 'shop.example.com']
-FAULT_KINDS = ('429', '502', '503', 'drop_before_commit', 'drop_after_commit')
+FAULT_KINDS = ('429', '502', '503', 'drop_before_commit', 'drop_after_commit', 'slow')
+CLIENT_TIMEOUT = 2  # the modules' timeout in the soak, so that a slow answer (held HELD_SECONDS) is given up on
+HELD_SECONDS = 3
 FAULT_METHODS = ('*', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH')
 SOAK_RUNS = 40
 RESTART_EVERY = 10
 SOAK_SEED = 20261201
 
 
-def role_play(emulator, pki, certificates):
-    """The role for ZONE, certificates: {name in the test PKI: hostnames}."""
+def role_play(emulator, pki, certificates, **module_defaults):
+    """The role for ZONE, certificates: {name in the test PKI: hostnames}; module_defaults for every module."""
     variables = {
         'per_hostname_aop_zone': ZONE,
         'per_hostname_aop_base_url': emulator.base_url,
@@ -32,7 +35,13 @@ def role_play(emulator, pki, certificates):
         ],
     }
     return [
-        {'name': 'Per-hostname AOP', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}
+        {
+            'name': 'Per-hostname AOP',
+            'hosts': 'localhost',
+            'gather_facts': False,
+            'module_defaults': {'group/aop.cloudflare.all': module_defaults},
+            'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}],
+        }
     ]
 
 
@@ -79,14 +88,19 @@ def test_two_runs_at_once_on_one_zone_leave_no_duplicate_and_a_rerun_converges(e
 
 
 def queue_random_faults(emulator, rng):
-    """Two to four faults on random verbs, each hitting every few matching calls a few times."""
+    """Two to four faults on random verbs, each hitting every few matching calls a few times; a slow answer costs the
+    run a timeout and a wait, so it hits once, the first matching call."""
     for _fault in range(rng.randint(2, 4)):
-        emulator.fault(method=rng.choice(FAULT_METHODS), kind=rng.choice(FAULT_KINDS), every=rng.randint(2, 6), count=rng.randint(1, 3), retry_after=1)
+        method, kind, every, count = rng.choice(FAULT_METHODS), rng.choice(FAULT_KINDS), rng.randint(2, 6), rng.randint(1, 3)
+        if kind == 'slow':
+            every, count = 1, 1
+        emulator.fault(method=method, kind=kind, every=every, count=count, retry_after=1, seconds=HELD_SECONDS)
 
 
 def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_next(emulator_with_zones, pki, ansible, tmp_path, record_property):
-    """SOAK_RUNS role runs, each rotating between two certificates under a random mix of 429, 502, 503 and answers
-    lost before or after commit, with an emulator restart from its saved state every RESTART_EVERY runs."""
+    """SOAK_RUNS role runs, each rotating between two certificates under a random mix of 429, 502, 503, answers lost
+    before or after commit and answers slower than the client's timeout (the write landing after the client's retry),
+    with an emulator restart from its saved state every RESTART_EVERY runs."""
     rng = random.Random(SOAK_SEED)
     state_file = tmp_path / 'emulator-state.json'
     emulator = emulator_with_zones([ZONE], state_file)
@@ -99,12 +113,16 @@ def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_n
             emulator.configure(activation_seconds=0)
             figures['emulator restarts'] += 1
         certificates = {('a', 'b')[number % 2]: HOSTNAMES[:3], 'c': HOSTNAMES[3:]}
-        play = role_play(emulator, pki, certificates)
+        play = role_play(emulator, pki, certificates, timeout=CLIENT_TIMEOUT)
         emulator.clear_requests()
         queue_random_faults(emulator, rng)
         run = ansible(play)
-        figures['faults injected'] += sum(1 for entry in emulator.requests() if entry['status'] in (429, 502, 503, None))
         emulator.control('/faults', 'DELETE')
+        faults = collections.Counter(entry['fault'] for entry in emulator.requests() if entry['fault'])
+        if faults['slow']:
+            time.sleep(HELD_SECONDS)  # a held write lands before the state is judged (not in the middle of the next run)
+        figures['faults injected'] += sum(faults.values())
+        figures['of them slow answers'] += faults['slow']
         if run.rc == 0 and inspect(emulator, pki, certificates) == (0, [], []):
             figures['converged in the same run'] += 1
         elif ansible(play).rc == 0 and inspect(emulator, pki, certificates) == (0, [], []):
@@ -121,6 +139,7 @@ def test_fault_soak_nothing_duplicated_nothing_lost_every_run_converges_by_the_n
         for name in (
             'runs',
             'faults injected',
+            'of them slow answers',
             'emulator restarts',
             'converged in the same run',
             'needed one more run',

@@ -44,6 +44,7 @@ class Reply:
     payload: object = None
     headers: dict = field(default_factory=dict)
     drop: bool = False
+    fault: str | None = None  # the kind of the injected fault that met the request, for the request log
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,25 @@ class CloudflareAPI:
         if retry_after is not None:
             return failure(errors.rate_limited(retry_after))
         fault = self._faults.take(request.method, request.path)
-        if fault is not None and fault.kind != "drop_after_commit":
-            return fault_reply(fault)
-        try:
-            reply = self._serve(request)
-        except APIError as error:
-            reply = failure(error)
-        reply.drop = fault is not None  # drop_after_commit: the work is done, the answer is lost
+        if fault is None:
+            return self._served(request)
+        if fault.kind == "slow":
+            # Held, then performed and answered: a client that gave up meanwhile sees its write land later.
+            time.sleep(fault.seconds)
+            reply = self._served(request)
+        elif fault.kind == "drop_after_commit":
+            reply = self._served(request)
+            reply.drop = True  # the work is done, the answer is lost
+        else:
+            reply = fault_reply(fault)
+        reply.fault = fault.kind
         return reply
+
+    def _served(self, request):
+        try:
+            return self._serve(request)
+        except APIError as error:
+            return failure(error)
 
     def _serve(self, request):
         handler, params = self._resolve(request)

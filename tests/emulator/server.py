@@ -105,8 +105,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         reply = emulator.respond(Request(self.command, url.path, url.query, self.headers, body))
         if reply.drop:
             self._drop_connection()
-        else:
+            return
+        try:
             self._send(reply, emulator)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # pylint: disable=attribute-defined-outside-init  # the client gave up (slow fault)
 
     def _read_body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -288,7 +291,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
             reply = failure(APIError(500, errors.INTERNAL_ERROR, "Internal server error"))
         if not is_control:
             status = None if reply.drop else reply.status
-            self.request_log.record(request, status, (time.monotonic() - started) * 1000)
+            self.request_log.record(request, status, (time.monotonic() - started) * 1000, reply.fault)
         return reply
 
 

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
-FAULT_KINDS = ("429", "502", "503", "drop_after_commit", "drop_before_commit")
+FAULT_KINDS = ("429", "502", "503", "drop_after_commit", "drop_before_commit", "slow")
 REQUEST_LOG_LIMIT = 10000
 
 
@@ -81,6 +81,7 @@ class Fault:
     remaining: int
     retry_after: int
     every: int = 1
+    seconds: int = 2  # how long a slow fault holds the request before it is performed and answered
     seen: int = 0  # matching requests that reached this fault (not taken by an earlier one in the queue)
 
     def matches(self, method, path):
@@ -94,7 +95,15 @@ class Fault:
 
     def as_dict(self):
         """JSON-ready view."""
-        return {"method": self.method, "path": self.path, "kind": self.kind, "count": self.remaining, "every": self.every, "retry_after": self.retry_after}
+        return {
+            "method": self.method,
+            "path": self.path,
+            "kind": self.kind,
+            "count": self.remaining,
+            "every": self.every,
+            "retry_after": self.retry_after,
+            "seconds": self.seconds,
+        }
 
 
 def _positive_int(spec, name, default):
@@ -108,7 +117,7 @@ def parse_fault(spec):
     """Build a Fault from the POST /__emulator__/faults body; raise ValueError when it is not valid."""
     if not isinstance(spec, dict):
         raise ValueError("a fault must be a JSON object")
-    unknown = set(spec) - {"method", "path", "kind", "count", "every", "retry_after"}
+    unknown = set(spec) - {"method", "path", "kind", "count", "every", "retry_after", "seconds"}
     if unknown:
         raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
     kind = str(spec.get("kind", ""))
@@ -129,6 +138,7 @@ def parse_fault(spec):
         remaining=_positive_int(spec, "count", 1),
         retry_after=_positive_int(spec, "retry_after", 1),
         every=_positive_int(spec, "every", 1),
+        seconds=_positive_int(spec, "seconds", 2),
     )
 
 
@@ -176,9 +186,10 @@ class RequestLog:
         self._lock = threading.Lock()
         self._entries: deque[dict] = deque(maxlen=REQUEST_LOG_LIMIT)
 
-    def record(self, request, status, elapsed_ms):
-        """Append one entry; status is None when the connection was dropped without an answer."""
-        entry = {"method": request.method, "path": request.path, "query": request.query, "status": status, "ms": round(elapsed_ms, 1)}
+    def record(self, request, status, elapsed_ms, fault=None):
+        """Append one entry; status is None when the connection was dropped without an answer, fault the kind of the
+        injected fault that met the request (None when none did)."""
+        entry = {"method": request.method, "path": request.path, "query": request.query, "status": status, "ms": round(elapsed_ms, 1), "fault": fault}
         with self._lock:
             self._entries.append(entry)
 
