@@ -138,7 +138,8 @@ def test_fault_queue_and_clear(control):
 
 
 @pytest.mark.parametrize(
-    "spec", [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("}, {"kind": "502", "colour": "red"}, [], {"kind": "slow", "seconds": 0}]
+    "spec",
+    [{"kind": "500"}, {}, {"kind": "502", "count": 0}, {"kind": "502", "path": "("}, {"kind": "502", "colour": "red"}, [], {"kind": "slow", "seconds": 0}],
 )
 def test_bad_fault_specs_answer_400(emulator, spec):
     response = requests.post(emulator.control_url + "/faults", json=spec, timeout=5)

@@ -122,9 +122,7 @@ def test_writes_held_past_the_client_timeout_are_retried_land_once_and_the_next_
     assert sorted(uploads, key=str) == [200, 400], 'one retry, sent after the list showed the certificate absent'
     zone = emulator.zone()
     assert len(zone['certificates']) == 1, 'the held upload met the retry: no second copy'
-    assert [(item['hostname'], item['cert_id'], item['enabled']) for item in zone['associations']] == [
-        ('app.example.com', zone['certificates'][0]['id'], True)
-    ]
+    assert [(item['hostname'], item['cert_id'], item['enabled']) for item in zone['associations']] == [('app.example.com', zone['certificates'][0]['id'], True)]
     assert zone['settings']['tls_client_auth']['value'] == 'on'
     assert second.rc == 0 and second.recap['localhost']['changed'] == 0, second
     assert emulator.writes() == [], 'converged: the next run writes nothing'
