@@ -30,6 +30,9 @@ VARIABLES = (
     'delete_released_certificates',
     'min_days_valid',
     'allow_plain_http',
+    'timeout',
+    'wait_timeout',
+    'read_concurrency',
 )
 
 

@@ -86,6 +86,8 @@ class CloudflareModule:
             problem = endpoint_problem(self.params['base_url'], self.params['allow_plain_http'])
             if problem:
                 self.module.fail_json(msg=problem)
+            if self.params['timeout'] < 1:
+                self.module.fail_json(msg='timeout must be 1 or more (seconds to wait for each answer); it is %d' % self.params['timeout'])
             try:
                 self._client = CloudflareClient(
                     api_token=self.params['api_token'],

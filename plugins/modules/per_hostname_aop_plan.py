@@ -101,6 +101,15 @@ options:
       - As C(per_hostname_aop_min_days_valid). With O(state=present), a certificate with fewer whole days left before
         it expires is refused.
     type: int
+  timeout:
+    description: As C(per_hostname_aop_timeout); checked to be 1 or more.
+    type: int
+  wait_timeout:
+    description: As C(per_hostname_aop_wait_timeout); checked to be 1 or more.
+    type: int
+  read_concurrency:
+    description: As C(per_hostname_aop_read_concurrency); checked to be 1 or more.
+    type: int
 notes:
   - Relative certificate and key paths resolve the same way for C(ansible-playbook aop.cloudflare.per_hostname_aop
     -e @vars.yml). The collection's playbook directory holds no keys, so they are found in the working directory.

@@ -30,6 +30,12 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
 )
 
 PREFIX = 'per_hostname_aop_'
+# The role's numbers that only make sense from 1 up, and what each one counts.
+NUMBERS_FROM_ONE = (
+    ('timeout', 'seconds to wait for each answer of the API'),
+    ('wait_timeout', 'seconds to wait for each certificate and association to become active'),
+    ('read_concurrency', 'hostnames read at once'),
+)
 SINGLE_SET_VARIABLES = ('certificate', 'certificate_file', 'private_key', 'private_key_file', 'hostnames')
 ENVIRONMENT_TOKEN = 'CLOUDFLARE_API_TOKEN'
 ENVIRONMENT_KEY = ('CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL')
@@ -77,6 +83,8 @@ class _Planner:
         self.credentials()
         base_url = self.base_url()
         min_days_valid = self.min_days_valid()
+        for name, meaning in NUMBERS_FROM_ONE:
+            self.number_from_one(name, meaning)
         given_sets = self.given_sets()
         sets = [self.certificate_set(index, given, prefix, state, min_days_valid) for index, (given, prefix) in enumerate(given_sets)]
         sets = [item for item in sets if item is not None]
@@ -148,6 +156,13 @@ class _Planner:
             self.problem('per_hostname_aop_min_days_valid: %r is not a number of days (0 turns the check off)' % (value,))
             return 0
         return int(value)
+
+    def number_from_one(self, name, meaning):
+        """A whole number of 1 or more, or not given (the role's default, which ansible-core types, is then used)."""
+        value = self.var(name)
+        # A string when templated by ansible-core before 2.19; a boolean is no number.
+        if _given(value) and (isinstance(value, bool) or not re.match(r'^\s*\d+\s*$', str(value)) or int(value) < 1):
+            self.problem('%s%s: %r is not a whole number of 1 or more (%s)' % (PREFIX, name, value, meaning))
 
     # --- certificate sets --------------------------------------------------------------------------------------
 

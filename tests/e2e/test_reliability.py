@@ -23,8 +23,8 @@ RESTART_EVERY = 10
 SOAK_SEED = 20261201
 
 
-def role_play(emulator, pki, certificates, **module_defaults):
-    """The role for ZONE, certificates: {name in the test PKI: hostnames}; module_defaults for every module."""
+def role_play(emulator, pki, certificates, **role_variables):
+    """The role for ZONE, certificates: {name in the test PKI: hostnames}; other role variables by their short name."""
     variables = {
         'per_hostname_aop_zone': ZONE,
         'per_hostname_aop_base_url': emulator.base_url,
@@ -33,13 +33,13 @@ def role_play(emulator, pki, certificates, **module_defaults):
             {'certificate_file': str(pki / (name + '.crt')), 'private_key_file': str(pki / (name + '.key')), 'hostnames': hostnames}
             for name, hostnames in certificates.items()
         ],
+        **{'per_hostname_aop_' + name: value for name, value in role_variables.items()},
     }
     return [
         {
             'name': 'Per-hostname AOP',
             'hosts': 'localhost',
             'gather_facts': False,
-            'module_defaults': {'group/aop.cloudflare.all': module_defaults},
             'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}],
         }
     ]

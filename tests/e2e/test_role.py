@@ -8,6 +8,7 @@ checked by their output and by the emulator's request log and state."""
 
 import subprocess
 import sys
+import time
 
 import pytest
 from cryptography import x509
@@ -232,6 +233,18 @@ def test_a_tight_rate_limit_is_paced_never_exceeded(emulator, pki, ansible):
     assert 429 not in statuses
 
 
+def test_per_hostname_aop_timeout_applies_to_the_calls_of_every_step(emulator, pki, ansible):
+    """A PUT held past the role's timeout of 1 s is given up on and sent again; the held one lands after, the same."""
+    emulator.fault(method='PUT', kind='slow', seconds=3, count=1)
+
+    run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_timeout=1)))
+    time.sleep(3)  # the held PUT has landed
+
+    assert run.rc == 0, run
+    assert sorted(str(entry['fault']) for entry in emulator.requests() if entry['method'] == 'PUT') == ['None', 'slow']
+    assert sorted(item['hostname'] for item in emulator.zone()['associations'] if item['enabled'] is True) == sorted(HOSTNAMES)
+
+
 def test_wrong_token_fails_clearly(emulator, pki, ansible):
     run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_api_token='not-the-token')))
     assert run.rc != 0
@@ -283,8 +296,9 @@ def test_neither_key_nor_token_in_output_at_vvv(emulator, pki, ansible):
             'per_hostname_aop_certificates is set, and so is',
         ),
         ({'per_hostname_aop_tls_client_auth': True}, 'per_hostname_aop_tls_client_auth'),
+        ({'per_hostname_aop_timeout': 0}, 'per_hostname_aop_timeout: 0 is not a whole number of 1 or more (seconds to wait for each answer of the API)'),
     ],
-    ids=['no-certificate', 'missing-key-file', 'no-hostnames', 'no-zone', 'both-forms', 'boolean-setting'],
+    ids=['no-certificate', 'missing-key-file', 'no-hostnames', 'no-zone', 'both-forms', 'boolean-setting', 'zero-timeout'],
 )
 def test_invalid_input_is_refused_before_any_call(emulator, pki, ansible, overrides, message):
     run = ansible(role_play(role_vars(emulator, pki, **overrides)))

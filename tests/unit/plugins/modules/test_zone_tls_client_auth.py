@@ -171,8 +171,9 @@ def test_retries_exhausted_say_how_many_attempts_were_made(cloudflare, run_modul
             {'zone_id': ZONE_ID, 'base_url': 'http://api.example.net/client/v4'},
             'base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API credentials',
         ),
+        ({'zone_id': ZONE_ID, 'timeout': 0}, 'timeout must be 1 or more (seconds to wait for each answer); it is 0'),
     ],
-    ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http'],
+    ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http', 'zero-timeout'],
 )
 def test_identifiers_and_endpoints_that_would_leave_the_api_are_refused_before_any_call(cloudflare, run_module, args, message):
     result = run_module(zone_tls_client_auth, dict({'api_token': API_TOKEN, 'enabled': True}, **args))

@@ -305,6 +305,18 @@ def test_min_days_valid_must_be_a_number_of_days(files, given):
 # --- one host per zone ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize('name', ['timeout', 'wait_timeout', 'read_concurrency'])
+@pytest.mark.parametrize('given', [0, -1, 'soon', True, 1.5, '0'])
+def test_timeouts_and_concurrency_must_be_whole_numbers_from_one(files, name, given):
+    problems = problems_of(files, certificate_file='rsa.crt', private_key_file='rsa.key', hostnames=['app.example.com'], **{name: given})
+    assert len(problems) == 1 and problems[0].startswith('per_hostname_aop_%s: %r is not a whole number of 1 or more (' % (name, given)), problems
+
+
+@pytest.mark.parametrize('given', [1, 30, '45'])
+def test_timeouts_and_concurrency_from_one_are_accepted(files, given):
+    assert plan_zone(single(timeout=given, wait_timeout=given, read_concurrency=given), files, {})['sets']
+
+
 def plans_for(files, **zones_of_hosts):
     return {host: plan_zone(single(**given), files, {}) for host, given in zones_of_hosts.items()}
 
