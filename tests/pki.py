@@ -34,8 +34,13 @@ KEY_USAGES = (
     'encipher_only',
     'decipher_only',
 )
-# Cloudflare's names of the signature algorithms (the `signature` field of a hostname certificate).
-SIGNATURE_NAMES = {'rsa': 'SHA256WithRSA', 'ec': 'ECDSAWithSHA256'}
+# Cloudflare's names of the signature algorithms this generator makes (the `signature` field of a certificate).
+SIGNATURE_NAMES = {
+    x509.SignatureAlgorithmOID.RSA_WITH_SHA256: 'SHA256WithRSA',
+    x509.SignatureAlgorithmOID.RSA_WITH_SHA1: 'SHA1WithRSA',
+    x509.SignatureAlgorithmOID.RSA_WITH_MD5: 'MD5WithRSA',
+    x509.SignatureAlgorithmOID.ECDSA_WITH_SHA256: 'ECDSAWithSHA256',
+}
 # DER of the OIDs of RSA PKCS#1 v1.5 signatures (tag, length, value), all of one length.
 RSA_SIGNATURE_OIDS = {
     'sha256': bytes.fromhex('06092a864886f70d01010b'),
@@ -51,10 +56,6 @@ def new_key(kind='ec', size=None):
     if kind == 'rsa':
         return rsa.generate_private_key(public_exponent=65537, key_size=size or 2048)
     return ec.generate_private_key(size or ec.SECP256R1())
-
-
-def key_kind(key):
-    return 'rsa' if isinstance(key, rsa.RSAPrivateKey) else 'ec'
 
 
 def name(common_name, organization=None):
@@ -79,10 +80,10 @@ def cert_pem(certificate):
 class Pair:
     """A certificate with its key, and what Cloudflare shows of it (computed here, not by the code under test)."""
 
-    def __init__(self, cert, key, signature=None):
+    def __init__(self, cert, key):
         self.cert = cert
         self.key = key
-        self.signature = signature or SIGNATURE_NAMES[key_kind(key)]
+        self.signature = SIGNATURE_NAMES[cert.signature_algorithm_oid]
         self.cert_pem = cert_pem(cert)
         self.key_pem = key_pem(key)
         self.serial_number = str(cert.serial_number)
@@ -150,7 +151,7 @@ def sign(subject, key, issuer, *, ca=False, days=365, not_before=None, not_after
         extensions = list(extensions) + [x509.SubjectAlternativeName([_san(value) for value in sans])]
     for extension in extensions:
         builder = builder.add_extension(extension, critical=isinstance(extension, CRITICAL_EXTENSIONS))
-    return Pair(builder.sign(issuer_key, hashes.SHA256()), key, SIGNATURE_NAMES[key_kind(issuer_key)])
+    return Pair(builder.sign(issuer_key, hashes.SHA256()), key)
 
 
 class CertificateAuthority:
@@ -179,7 +180,7 @@ class CertificateAuthority:
 
 
 def resigned(pair, issuer_key, hash_name):
-    """pair signed again by its RSA issuer with a weak hash (sha1, md5), as Pair with Cloudflare's name for it.
+    """pair signed again by its RSA issuer with a weak hash (sha1, md5).
 
     cryptography no longer signs certificates with them, but still signs bytes: so the DER is edited instead. The
     algorithm's OID (inside the signed part and after it) and the signature keep their lengths, so no length changes.
@@ -191,7 +192,7 @@ def resigned(pair, issuer_key, hash_name):
     new_signature = issuer_key.sign(tbs, padding.PKCS1v15(), getattr(hashes, hash_name.upper())())
     assert len(new_signature) == len(pair.cert.signature)
     der = der.replace(pair.cert.tbs_certificate_bytes, tbs).replace(old_oid, new_oid).replace(pair.cert.signature, new_signature)
-    return Pair(x509.load_der_x509_certificate(der), pair.key, '%sWithRSA' % hash_name.upper())
+    return Pair(x509.load_der_x509_certificate(der), pair.key)
 
 
 def fingerprint(certificate, separator=''):
