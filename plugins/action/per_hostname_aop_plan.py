@@ -5,7 +5,11 @@
 
 """Action plugin of aop.cloudflare.per_hostname_aop_plan (documented in plugins/modules/per_hostname_aop_plan.py)."""
 
+from __future__ import annotations
+
 import os
+from collections.abc import Mapping
+from typing import Any
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
@@ -43,7 +47,7 @@ class ActionModule(ActionBase):
     _VALID_ARGS = frozenset(VARIABLES + ('assign',))
     _requires_connection = False
 
-    def run(self, tmp=None, task_vars=None):
+    def run(self, tmp: str | None = None, task_vars: dict[str, Any] | None = None) -> dict[str, Any]:
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
         args = self._task.args
@@ -57,7 +61,7 @@ class ActionModule(ActionBase):
         result['changed'] = False
         return result
 
-    def plan(self, args):
+    def plan(self, args: Mapping[str, Any]) -> dict[str, Any]:
         variables = {'per_hostname_aop_' + name: args.get(name) for name in VARIABLES}
         plan = plan_zone(variables, self.find_file, read_file=self.read_file)
         # Hosts compare plans only with plans made by this same task, never with one left from an earlier play.
@@ -67,7 +71,7 @@ class ActionModule(ActionBase):
             'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s' % (plan['zone_key'], len(plan['sets']), len(plan['hostnames']), plan['state']),
         }
 
-    def find_file(self, path):
+    def find_file(self, path: str) -> tuple[str | None, list[str]]:
         """(absolute path or None, places searched): as Ansible finds files (role, playbook), then the working directory."""
         path = os.path.expanduser(path)
         if os.path.isabs(path):
@@ -81,7 +85,7 @@ class ActionModule(ActionBase):
             return in_working_directory, []
         return None, searched + [os.getcwd()]
 
-    def read_file(self, path):
+    def read_file(self, path: str) -> bytes:
         """The bytes of a file, decrypted when Ansible Vault encrypted it, as the role's key lookups read it too."""
         try:
             # The loader's own reader: it decrypts vault files. pylint: disable-next=protected-access
@@ -89,7 +93,7 @@ class ActionModule(ActionBase):
         except AnsibleError as exc:
             raise OSError(exc.message) from exc
 
-    def assign(self, plan_variable, task_vars):
+    def assign(self, plan_variable: str, task_vars: dict[str, Any]) -> dict[str, Any]:
         hostvars = task_vars['hostvars']
         host = task_vars['inventory_hostname']
         own = hostvars[host][plan_variable]

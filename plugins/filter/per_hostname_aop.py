@@ -5,12 +5,17 @@
 
 """Filters the role aop.cloudflare.per_hostname_aop reshapes its module results with (documented in the .yml files)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import association_config, certificates_to_delete, summary
 
 
 class FilterModule:
 
-    def filters(self):
+    def filters(self) -> dict[str, Callable[..., Any]]:
         return {
             'per_hostname_aop_config': association_config,
             'per_hostname_aop_released': certificates_to_delete,

@@ -5,10 +5,14 @@
 
 """The one HTTP client of this collection for Cloudflare's API v4 (private: not a public interface)."""
 
+from __future__ import annotations
+
 import random
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from typing import Any
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -46,7 +50,15 @@ STATUS_HINTS = {
 class CloudflareError(Exception):
     """A failed API call, with what Cloudflare said about it. Never carries request bodies or credentials."""
 
-    def __init__(self, message, method=None, path=None, status=None, errors=None, cf_ray=None):
+    def __init__(
+        self,
+        message: str,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        errors: list[Any] | None = None,
+        cf_ray: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.method = method
@@ -56,13 +68,13 @@ class CloudflareError(Exception):
         self.cf_ray = cf_ray
 
     @property
-    def codes(self):
+    def codes(self) -> list[Any]:
         return [error.get('code') for error in self.errors if isinstance(error, dict)]
 
-    def has_code(self, *codes):
+    def has_code(self, *codes: int) -> bool:
         return any(code in self.codes for code in codes)
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         return {
             'method': self.method,
             'path': self.path,
@@ -71,7 +83,7 @@ class CloudflareError(Exception):
             'cf_ray': self.cf_ray,
         }
 
-    def __str__(self):
+    def __str__(self) -> str:
         parts = [self.message]
         for error in self.errors:
             if isinstance(error, dict):
@@ -81,7 +93,7 @@ class CloudflareError(Exception):
         return '; '.join(parts)
 
 
-def _backoff_seconds(attempt):
+def _backoff_seconds(attempt: int) -> float:
     """Exponential backoff with up to 25 % jitter, so that threads failing together do not retry together."""
     return BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
@@ -97,16 +109,16 @@ class CloudflareClient:
 
     def __init__(
         self,
-        api_token=None,
-        api_key=None,
-        api_email=None,
-        base_url=DEFAULT_BASE_URL,
-        timeout=30,
-        validate_certs=True,
-        ca_path=None,
-        max_retries=MAX_RETRIES,
-        sleep=time.sleep,
-    ):
+        api_token: str | None = None,
+        api_key: str | None = None,
+        api_email: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        timeout: int = 30,
+        validate_certs: bool = True,
+        ca_path: str | None = None,
+        max_retries: int = MAX_RETRIES,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if api_token:
             headers = {'Authorization': 'Bearer %s' % api_token}
             credential = 'token %s' % api_token
@@ -127,7 +139,7 @@ class CloudflareClient:
         self._local = threading.local()
 
     @property
-    def session(self):
+    def session(self) -> requests.Session:
         """This thread's session: requests does not promise that one may be shared by threads."""
         session = getattr(self._local, 'session', None)
         if session is None:
@@ -137,7 +149,7 @@ class CloudflareClient:
             self._local.session = session
         return session
 
-    def request(self, method, path, params=None, body=None, retry=None):
+    def request(self, method: str, path: str, params: dict[str, Any] | None = None, body: Any = None, retry: bool | None = None) -> tuple[Any, Any]:
         """Send one call and return (result, result_info); raise CloudflareError on any failure.
 
         retry=None: idempotent verbs are retried on 429, 502-504 and lost connections; a POST only on 429, since
@@ -177,10 +189,10 @@ class CloudflareClient:
             if response.status_code == 429:
                 backoff = 0.0  # the ledger holds every call back until Retry-After has passed
             else:
-                backoff = retry_after_seconds(response.headers, self.ledger.clock())
-                backoff = min(_backoff_seconds(attempt) if backoff is None else backoff, MAX_DELAY_SECONDS)
+                asked = retry_after_seconds(response.headers, self.ledger.clock())
+                backoff = min(_backoff_seconds(attempt) if asked is None else asked, MAX_DELAY_SECONDS)
 
-    def _send(self, method, path, params, body, backoff):
+    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, backoff: float) -> requests.Response:
         """One call, once the ledger lets it go; the ledger hears its answer whatever happens."""
         sent_at = self.ledger.acquire(backoff)
         response = None
@@ -195,7 +207,7 @@ class CloudflareClient:
                 self.ledger.release(sent_at, response.headers, response.status_code)
 
     @staticmethod
-    def _unwrap(method, path, response, attempt):
+    def _unwrap(method: str, path: str, response: requests.Response, attempt: int) -> tuple[Any, Any]:
         cf_ray = response.headers.get('cf-ray')
         try:
             payload = response.json()
@@ -222,13 +234,13 @@ class CloudflareClient:
             )
         return payload.get('result'), payload.get('result_info')
 
-    def get(self, path, params=None):
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request('GET', path, params=params)[0]
 
-    def get_all(self, path, params=None):
+    def get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """GET a list, following result_info pages if the API ever gives more than one."""
         params = dict(params or {})
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         page = 1
         while True:
             result, info = self.request('GET', path, params=params)
@@ -242,7 +254,7 @@ class CloudflareClient:
             page += 1
             params['page'] = page
 
-    def zone_id(self, name):
+    def zone_id(self, name: str) -> str:
         """Resolve a zone name to its id."""
         name = normalize_zone(name)
         zones = [zone for zone in self.get_all('/zones', {'name': name}) if normalize_zone(zone.get('name')) == name]

@@ -5,8 +5,11 @@
 
 """Certificate helpers on cryptography: parse, validate, describe and compare by meaning (private)."""
 
+from __future__ import annotations
+
 import datetime
 import traceback
+from typing import TYPE_CHECKING
 
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
@@ -16,6 +19,9 @@ try:
     from cryptography.x509.oid import ExtendedKeyUsageOID
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 UTC = datetime.UTC
 
@@ -33,13 +39,13 @@ WEAK_HASHES = {'sha1': 'SHA-1', 'md5': 'MD5'}
 class CertificateError(Exception):
     """Local input that Cloudflare or the origin would refuse; each problem names its option and the fix."""
 
-    def __init__(self, *problems):
+    def __init__(self, *problems: str) -> None:
         # Not '; ': the messages use it themselves.
         super().__init__(' | '.join(problems))
         self.problems = list(problems)
 
 
-def load_certificate(pem, option='certificate'):
+def load_certificate(pem: str | bytes, option: str = 'certificate') -> x509.Certificate:
     """Parse one PEM certificate; the error names the option that held it."""
     try:
         return x509.load_pem_x509_certificate(_to_bytes(pem))
@@ -49,7 +55,7 @@ def load_certificate(pem, option='certificate'):
         ) from exc
 
 
-def load_private_key(pem, option='private_key'):
+def load_private_key(pem: str | bytes, option: str = 'private_key') -> PrivateKeyTypes:
     """Parse an unencrypted PEM private key. The key itself never enters a message."""
     if _is_encrypted_key(pem):
         raise CertificateError(
@@ -67,47 +73,47 @@ def load_private_key(pem, option='private_key'):
         ) from None
 
 
-def _is_encrypted_key(pem):
+def _is_encrypted_key(pem: str | bytes) -> bool:
     """True for a passphrase-protected PEM key: PKCS#8 or the traditional form (found by its headers alone)."""
     text = _to_bytes(pem)
     return b'ENCRYPTED PRIVATE KEY-----' in text or b'Proc-Type: 4,ENCRYPTED' in text
 
 
-def _to_bytes(value):
+def _to_bytes(value: str | bytes) -> bytes:
     return value.encode('utf-8') if not isinstance(value, bytes) else value
 
 
-def not_after(cert):
+def not_after(cert: x509.Certificate) -> datetime.datetime:
     """The end of validity, timezone-aware UTC (works with old and new cryptography)."""
     value = getattr(cert, 'not_valid_after_utc', None)
     return value if value is not None else cert.not_valid_after.replace(tzinfo=UTC)
 
 
-def not_before(cert):
+def not_before(cert: x509.Certificate) -> datetime.datetime:
     """The start of validity, timezone-aware UTC."""
     value = getattr(cert, 'not_valid_before_utc', None)
     return value if value is not None else cert.not_valid_before.replace(tzinfo=UTC)
 
 
-def days_left(cert, now):
+def days_left(cert: x509.Certificate, now: datetime.datetime) -> int:
     """Whole days from now to the end of validity (negative once expired)."""
     return (not_after(cert) - now).days
 
 
-def fingerprint_sha256(cert):
+def fingerprint_sha256(cert: x509.Certificate) -> str:
     """SHA-256 of the DER, as colon-separated lower-case hex: the identity of a certificate on the zone."""
     digest = cert.fingerprint(hashes.SHA256())
     return ':'.join('%02x' % byte for byte in bytearray(digest))
 
 
-def is_ca(cert):
+def is_ca(cert: x509.Certificate) -> bool:
     try:
         return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return False
 
 
-def signature_name(cert):
+def signature_name(cert: x509.Certificate) -> str:
     """Cloudflare's spelling of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256.
 
     The issuer's key decides it, so it is read from the signature OID, not from the certificate's own key.
@@ -122,7 +128,7 @@ def signature_name(cert):
     return oid.dotted_string
 
 
-def _signature_family(oid):
+def _signature_family(oid: x509.ObjectIdentifier) -> str | None:
     """'RSA' for RSA_WITH_SHA256 (PKCS#1 v1.5), 'ECDSA' for ECDSA_WITH_SHA256, ...: the part before _WITH_."""
     for name in dir(x509.SignatureAlgorithmOID):
         if '_WITH_' in name and getattr(x509.SignatureAlgorithmOID, name) == oid:
@@ -130,18 +136,18 @@ def _signature_family(oid):
     return None
 
 
-def parse_time(value):
+def parse_time(value: str | None) -> datetime.datetime | None:
     """Cloudflare's timestamp (e.g. 2027-01-01T05:20:00Z, maybe with fractions of a second) as UTC; None if absent."""
     if not value:
         return None
     return datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S').replace(tzinfo=UTC)
 
 
-def format_time(value):
+def format_time(value: datetime.datetime) -> str:
     return value.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
-def describe(cert):
+def describe(cert: x509.Certificate) -> dict[str, str]:
     """What a user may see of a certificate: identity and validity, never PEM."""
     return {
         'fingerprint_sha256': fingerprint_sha256(cert),
@@ -153,7 +159,14 @@ def describe(cert):
     }
 
 
-def certificate_problems(cert, key=None, now=None, min_days_valid=0, upload=False, names=None):
+def certificate_problems(
+    cert: x509.Certificate,
+    key: PrivateKeyTypes | None = None,
+    now: datetime.datetime | None = None,
+    min_days_valid: int = 0,
+    upload: bool = False,
+    names: dict[str, str] | None = None,
+) -> list[str]:
     """Every reason to refuse cert (and key) before any write, each naming its option and the fix.
 
     Without upload, what holds for an upload and an adoption alike: Cloudflare's rules, and what a standard TLS origin
@@ -186,14 +199,20 @@ def certificate_problems(cert, key=None, now=None, min_days_valid=0, upload=Fals
     return problems
 
 
-def validate_for_upload(cert, key, now=None, min_days_valid=0, names=None):
+def validate_for_upload(
+    cert: x509.Certificate,
+    key: PrivateKeyTypes | None,
+    now: datetime.datetime | None = None,
+    min_days_valid: int = 0,
+    names: dict[str, str] | None = None,
+) -> None:
     """Raise CertificateError with every reason to refuse this upload before any write."""
     problems = certificate_problems(cert, key, now=now, min_days_valid=min_days_valid, upload=True, names=names)
     if problems:
         raise CertificateError(*problems)
 
 
-def _expiry_problems(cert, now, min_days_valid, upload, names):
+def _expiry_problems(cert: x509.Certificate, now: datetime.datetime, min_days_valid: int, upload: bool, names: dict[str, str]) -> list[str]:
     # An adopted certificate that expired is refused only under min_days_valid; otherwise the module warns about it.
     certificate = names['certificate']
     left = days_left(cert, now)
@@ -208,7 +227,7 @@ def _expiry_problems(cert, now, min_days_valid, upload, names):
     return []
 
 
-def _usage_problems(cert, certificate):
+def _usage_problems(cert: x509.Certificate, certificate: str) -> list[str]:
     problems = []
     try:
         usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
@@ -237,7 +256,7 @@ def _usage_problems(cert, certificate):
     return problems
 
 
-def _strength_problems(cert, certificate):
+def _strength_problems(cert: x509.Certificate, certificate: str) -> list[str]:
     problems = []
     public_key = cert.public_key()
     if isinstance(public_key, rsa.RSAPublicKey) and public_key.key_size < MIN_RSA_BITS:
@@ -260,7 +279,7 @@ def _strength_problems(cert, certificate):
     return problems
 
 
-def _oid_name(oid):
+def _oid_name(oid: x509.ObjectIdentifier) -> str:
     """An extended key usage's name; cryptography does not name anyExtendedKeyUsage."""
     if oid.dotted_string == '2.5.29.37.0':
         return 'anyExtendedKeyUsage'
@@ -268,7 +287,7 @@ def _oid_name(oid):
     return name if name and name != 'Unknown OID' else oid.dotted_string
 
 
-def _key_usages(key_usage):
+def _key_usages(key_usage: x509.KeyUsage) -> list[str]:
     """RFC 5280's names of what a keyUsage without digitalSignature allows."""
     return [
         name
@@ -284,13 +303,13 @@ def _key_usages(key_usage):
     ]
 
 
-def public_keys_match(cert, key):
+def public_keys_match(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
     der = serialization.Encoding.DER
     spki = serialization.PublicFormat.SubjectPublicKeyInfo
     return cert.public_key().public_bytes(der, spki) == key.public_key().public_bytes(der, spki)
 
 
-def same_certificate(cert, pem):
+def same_certificate(cert: x509.Certificate, pem: str | None) -> bool:
     """True when pem holds the same DER as cert; Cloudflare may return the PEM with other whitespace."""
     if not pem:
         return False

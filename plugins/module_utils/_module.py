@@ -5,6 +5,11 @@
 
 """What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
 
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from typing import Any
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
@@ -39,7 +44,8 @@ CONNECTION_ARGUMENT_SPEC = {
     'zone': {'type': 'str'},
 }
 
-# Documented in plugins/doc_fragments/read_concurrency.py: the modules that read hostnames one by one.
+# Documented in plugins/doc_fragments/read_concurrency.py: the modules that read hostnames one by one. At 16, a full
+# zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
 READ_CONCURRENCY_ARGUMENT_SPEC = {'read_concurrency': {'type': 'int', 'default': 16}}
 
 WAIT_POLL_MIN_SECONDS = 1.0
@@ -52,7 +58,9 @@ class WaitError(Exception):
     """A resource did not reach the awaited status, in time or at all."""
 
 
-def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, **kwargs):
+def build_module(
+    argument_spec: dict[str, Any], mutually_exclusive: list[Any] | None = None, required_one_of: list[Any] | None = None, **kwargs: Any
+) -> AnsibleModule:
     """An AnsibleModule with the shared connection and zone options, check mode on, dependencies checked."""
     spec = dict(CONNECTION_ARGUMENT_SPEC)
     spec.update(argument_spec)
@@ -61,7 +69,7 @@ def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, *
         mutually_exclusive=[('zone_id', 'zone')] + (mutually_exclusive or []),
         required_one_of=[('zone_id', 'zone')] + (required_one_of or []),
         supports_check_mode=True,
-        **kwargs
+        **kwargs,
     )
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
@@ -73,15 +81,15 @@ def build_module(argument_spec, mutually_exclusive=None, required_one_of=None, *
 class CloudflareModule:
     """Base of the modules: subclasses implement apply() and return the result dict (with 'changed')."""
 
-    def __init__(self, module):
+    def __init__(self, module: AnsibleModule) -> None:
         self.module = module
         self.params = module.params
         self.check_mode = module.check_mode
-        self._client = None
-        self._zone_id = None
+        self._client: CloudflareClient | None = None
+        self._zone_id: str | None = None
 
     @property
-    def client(self):
+    def client(self) -> CloudflareClient:
         if self._client is None:
             problem = endpoint_problem(self.params['base_url'], self.params['allow_plain_http'])
             if problem:
@@ -89,7 +97,7 @@ class CloudflareModule:
             if self.params['timeout'] < 1:
                 self.module.fail_json(msg='timeout must be 1 or more (seconds to wait for each answer); it is %d' % self.params['timeout'])
             try:
-                self._client = CloudflareClient(
+                client = CloudflareClient(
                     api_token=self.params['api_token'],
                     api_key=self.params['api_key'],
                     api_email=self.params['api_email'],
@@ -100,10 +108,11 @@ class CloudflareModule:
                 )
             except ValueError as exc:
                 self.module.fail_json(msg=str(exc))
+            self._client = client
         return self._client
 
     @property
-    def zone_id(self):
+    def zone_id(self) -> str:
         if self._zone_id is None:
             # Checked before any call: both end up in a URL.
             zone_id, zone = self.params['zone_id'], self.params['zone']
@@ -116,14 +125,14 @@ class CloudflareModule:
             self._zone_id = zone_id or self.client.zone_id(zone)
         return self._zone_id
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         raise NotImplementedError
 
-    def check_read_concurrency(self):
+    def check_read_concurrency(self) -> None:
         if self.params['read_concurrency'] < 1:
             self.module.fail_json(msg='read_concurrency must be 1 or more (it is %d)' % self.params['read_concurrency'])
 
-    def checked_hostnames(self, given):
+    def checked_hostnames(self, given: Iterable[tuple[str, str]]) -> list[str]:
         """[(option, hostname as given)] -> the hostnames as Cloudflare stores them, each checked before any call: a
         valid name (it goes into a URL), declared once, and inside the zone when the zone is given by name (a hostname
         of another zone would only read as absent)."""
@@ -141,7 +150,7 @@ class CloudflareModule:
             seen[hostname] = option
         return list(seen)
 
-    def run(self):
+    def run(self) -> None:
         try:
             result = self.apply()
         except (CertificateError, WaitError) as exc:
@@ -152,7 +161,7 @@ class CloudflareModule:
         result['zone_id'] = self.zone_id
         self.module.exit_json(**result)
 
-    def wait_for(self, read, wanted, timeout, what):
+    def wait_for(self, read: Callable[[], tuple[Any, str | None]], wanted: Collection[str], timeout: float, what: str) -> Any:
         """Poll read() -> (value, status) until status is in wanted; return the last value.
 
         Time is counted in the pauses taken, so a test's fake sleep cannot make this loop forever.

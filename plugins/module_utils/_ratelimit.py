@@ -12,6 +12,8 @@ current window still allows. A process that cannot keep the file paces itself al
 (two tokens, say) keep two ledgers, each with its reserve: who owns a credential is not known without a call.
 """
 
+from __future__ import annotations
+
 import email.utils
 import errno
 import fcntl  # Python modules run on POSIX hosts only
@@ -24,6 +26,8 @@ import stat
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Mapping
+from typing import Any
 
 RATELIMIT_DIR_ENV = 'AOP_CLOUDFLARE_RATELIMIT_DIR'
 # Calls left untouched for the account's other users (dashboard, other tools): we pause before spending them.
@@ -40,7 +44,7 @@ STALE_IN_FLIGHT_SECONDS = 600.0
 _RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=(\d+)')
 
 
-def parse_ratelimit(headers):
+def parse_ratelimit(headers: Mapping[str, str]) -> tuple[int, int] | None:
     """(remaining calls, seconds to the window's reset) from Cloudflare's Ratelimit header, or None."""
     fields = dict(_RATELIMIT_FIELD.findall(headers.get('Ratelimit') or ''))
     if 'r' in fields and 't' in fields:
@@ -48,7 +52,7 @@ def parse_ratelimit(headers):
     return None
 
 
-def retry_after_seconds(headers, now):
+def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
     """Seconds the server asked us to wait, from Retry-After (seconds or an HTTP date), or None."""
     value = headers.get('Retry-After')
     if not value:
@@ -63,7 +67,7 @@ def retry_after_seconds(headers, now):
         return None
 
 
-def ledger_directory():
+def ledger_directory() -> str:
     """The private directory of the ledgers: AOP_CLOUDFLARE_RATELIMIT_DIR, else aop-cloudflare-<uid> in the temp dir.
 
     Raises OSError when it cannot be made, or when another user could write to it (and so stall our runs).
@@ -80,13 +84,13 @@ def ledger_directory():
     return directory
 
 
-def _fresh_state():
+def _fresh_state() -> dict[str, Any]:
     # The window ends between reset_earliest and reset_at. The three are None while the budget is unknown.
     # in_flight is {pid: [calls, last update]}.
     return {'remaining': None, 'reset_earliest': None, 'reset_at': None, 'in_flight': {}}
 
 
-def _decode(data):
+def _decode(data: bytes) -> dict[str, Any]:
     """The state a file holds; a fresh one when it is empty or damaged (a crash while writing)."""
     try:
         state = json.loads(data.decode('utf-8'))
@@ -106,10 +110,10 @@ def _decode(data):
 class _FileStore:
     """The state in a file shared by processes, read and written under an exclusive flock."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
 
-    def update(self, change):
+    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -131,7 +135,7 @@ class _FileStore:
             os.close(fd)  # releases the lock
 
 
-def _shared_store(key):
+def _shared_store(key: str) -> _FileStore | None:
     """The ledger file of this credential, or None when it cannot be used: pacing alone is better than failing the run."""
     name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
     try:
@@ -145,19 +149,19 @@ def _shared_store(key):
 class _MemoryStore:
     """The state of this process alone."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.state = _fresh_state()
 
-    def update(self, change):
+    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         return change(self.state)
 
 
-def _whole_seconds(wait):
+def _whole_seconds(wait: float) -> float:
     """A pause in whole seconds, so that it never ends a hair before the reset, and at most MAX_WAIT_SECONDS."""
     return float(math.ceil(min(wait, MAX_WAIT_SECONDS)))
 
 
-def _alive(pid):
+def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except OSError as exc:
@@ -173,7 +177,7 @@ class RateLimitLedger:
     clock: wall time, since it is compared across processes. sleep: every pause is taken through it.
     """
 
-    def __init__(self, key, sleep=time.sleep, clock=time.time, pid=None):
+    def __init__(self, key: str, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time, pid: int | None = None) -> None:
         self.sleep = sleep
         self.clock = clock
         self.pid = os.getpid() if pid is None else pid
@@ -181,7 +185,7 @@ class RateLimitLedger:
         self._condition = threading.Condition()
         self._store = _shared_store(key) or _MemoryStore()
 
-    def acquire(self, backoff=0.0):
+    def acquire(self, backoff: float = 0.0) -> float:
         """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.
 
         One pause serves both the backoff and the budget. Whether a wait is over is also judged by the pauses taken,
@@ -206,7 +210,7 @@ class RateLimitLedger:
             self.sleep(pause)
             slept += pause
 
-    def try_acquire(self, now=None):
+    def try_acquire(self, now: float | None = None) -> float | None:
         """acquire() without waiting: 0 when the call may go (now counted in flight), else the seconds to wait,
         or None while a probe of the unknown budget is unanswered."""
         with self._condition:
@@ -214,20 +218,20 @@ class RateLimitLedger:
                 now = self.clock()
             return self._update(lambda state: self._admit(state, now, take=True))
 
-    def release(self, sent_at, headers=None, status=None):
+    def release(self, sent_at: float, headers: Mapping[str, str] | None = None, status: int | None = None) -> None:
         """Record the answer (headers and HTTP status) to a call acquire() let go at sent_at; None when none came."""
         now = self.clock()
         ratelimit = parse_ratelimit(headers) if headers is not None else None
         block = None
         if status == 429:
-            block = retry_after_seconds(headers, now)
+            block = retry_after_seconds(headers, now) if headers is not None else None
             if block is None:
                 block = ratelimit[1] + T_ROUNDING_SECONDS if ratelimit else MAX_WAIT_SECONDS
         with self._condition:
             self._update(lambda state: self._record(state, sent_at, now, ratelimit, block))
             self._condition.notify_all()
 
-    def _update(self, change):
+    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
         try:
             return self._store.update(change)
         except OSError:
@@ -235,7 +239,7 @@ class RateLimitLedger:
             self._store = _MemoryStore()
             return self._store.update(change)
 
-    def _refresh(self, state, now):
+    def _refresh(self, state: dict[str, Any], now: float) -> int:
         if state['reset_at'] is not None and now >= state['reset_at']:
             # The window has ended: what the next one allows is unknown until an answer tells.
             state['remaining'] = state['reset_earliest'] = state['reset_at'] = None
@@ -244,7 +248,7 @@ class RateLimitLedger:
                 del state['in_flight'][pid]  # a killed process must not hold budget for ever
         return sum(calls for calls, _seen in state['in_flight'].values())
 
-    def _admit(self, state, now, take):
+    def _admit(self, state: dict[str, Any], now: float, take: bool) -> float | None:
         """0 when a call may go (counted when take), else seconds to wait, or None while a probe is unanswered."""
         in_flight = self._refresh(state, now)
         if state['reset_at'] is None:
@@ -260,7 +264,7 @@ class RateLimitLedger:
             entry[1] = now
         return 0
 
-    def _record(self, state, sent_at, now, ratelimit, block):
+    def _record(self, state: dict[str, Any], sent_at: float, now: float, ratelimit: tuple[int, int] | None, block: float | None) -> None:
         entry = state['in_flight'].get(self.pid)
         if entry:
             entry[0] -= 1

@@ -6,10 +6,16 @@
 """Reading Cloudflare's two AOP resources, hostname client certificates and hostname associations, the one way every
 module reads them, and the form in which modules return them (private: not a public interface)."""
 
-from concurrent.futures import ThreadPoolExecutor
+from __future__ import annotations
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareError
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, overload
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import fingerprint_sha256, load_certificate
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 GONE_STATUSES = ('deleted',)
 CERTIFICATE_FIELDS = ('id', 'status', 'issuer', 'serial_number', 'signature', 'expires_on', 'uploaded_on')
@@ -35,25 +41,25 @@ ASSOCIATION_NOT_FOUND_CODES = (1551, 1553)
 NOT_ABOUT_THE_OBJECT_CODES = (1001, 7003)
 
 
-def is_absence(exc, object_codes=()):
+def is_absence(exc: CloudflareError, object_codes: tuple[int, ...] = ()) -> bool:
     """True when a failed call says the object itself does not exist (and not that the zone or the path is wrong)."""
     if exc.has_code(*NOT_ABOUT_THE_OBJECT_CODES):
         return False
     return exc.status == 404 or exc.has_code(*object_codes)
 
 
-def certificates_path(zone_id):
+def certificates_path(zone_id: str) -> str:
     return '/zones/%s/origin_tls_client_auth/hostnames/certificates' % zone_id
 
 
-def associations_path(zone_id):
+def associations_path(zone_id: str) -> str:
     return '/zones/%s/origin_tls_client_auth/hostnames' % zone_id
 
 
 # --- certificates ----------------------------------------------------------------------------------------------------
 
 
-def certificate_from_api(item):
+def certificate_from_api(item: dict[str, Any]) -> dict[str, Any]:
     """One certificate from any documented list shape: certificate objects (2026) or associations (2023-2024)."""
     association_shaped = 'hostname' in item or ('cert_id' in item and 'id' not in item)
     return {
@@ -68,7 +74,7 @@ def certificate_from_api(item):
     }
 
 
-def list_certificates(client, zone_id):
+def list_certificates(client: CloudflareClient, zone_id: str) -> list[dict[str, Any]]:
     """Every certificate on the zone, once each (the association-shaped list repeats them per hostname)."""
     seen, certificates = set(), []
     for item in client.get_all(certificates_path(zone_id)):
@@ -79,7 +85,7 @@ def list_certificates(client, zone_id):
     return certificates
 
 
-def read_certificate(client, zone_id, certificate_id):
+def read_certificate(client: CloudflareClient, zone_id: str, certificate_id: str) -> tuple[dict[str, Any] | None, str]:
     """(certificate, status) by id; a certificate Cloudflare no longer knows reads as (None, 'deleted')."""
     try:
         certificate = certificate_from_api(client.get('%s/%s' % (certificates_path(zone_id), certificate_id)))
@@ -90,7 +96,15 @@ def read_certificate(client, zone_id, certificate_id):
     return certificate, certificate['status']
 
 
-def certificate_view(certificate, cert=None):
+@overload
+def certificate_view(certificate: dict[str, Any], cert: x509.Certificate | None = None) -> dict[str, Any]: ...
+
+
+@overload
+def certificate_view(certificate: None, cert: x509.Certificate | None = None) -> None: ...
+
+
+def certificate_view(certificate: dict[str, Any] | None, cert: x509.Certificate | None = None) -> dict[str, Any] | None:
     """The returned form of a certificate, never its PEM; cert (parsed) stands in where the API left the PEM out."""
     if certificate is None:
         return None
@@ -104,22 +118,21 @@ def certificate_view(certificate, cert=None):
 # --- associations ----------------------------------------------------------------------------------------------------
 
 
-def state_of(association):
+def state_of(association: dict[str, Any] | None) -> str:
     if association is None or association.get('enabled') is None:
         return 'absent'
     return 'enabled' if association['enabled'] else 'disabled'
 
 
-def association_view(hostname, association):
+def association_view(hostname: str, association: dict[str, Any] | None) -> dict[str, Any]:
     """The returned form of an association; an absent one is only its hostname and state."""
-    if state_of(association) == 'absent':
-        association = {}
-    shown = {field: association.get(field) for field in ASSOCIATION_FIELDS}
+    present = association if association is not None and state_of(association) != 'absent' else {}
+    shown = {field: present.get(field) for field in ASSOCIATION_FIELDS}
     shown.update(hostname=hostname, state=state_of(association))
     return shown
 
 
-def read_association(client, zone_id, hostname):
+def read_association(client: CloudflareClient, zone_id: str, hostname: str) -> dict[str, Any] | None:
     """The association of one hostname, or None when Cloudflare has none."""
     try:
         return client.get('%s/%s' % (associations_path(zone_id), hostname))
@@ -129,7 +142,7 @@ def read_association(client, zone_id, hostname):
         raise
 
 
-def read_associations(client, zone_id, hostnames, concurrency):
+def read_associations(client: CloudflareClient, zone_id: str, hostnames: list[str], concurrency: int) -> dict[str, dict[str, Any] | None]:
     """{hostname: association or None}, read `concurrency` at a time (Cloudflare has no call that lists them)."""
     with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(hostnames)))) as pool:
         return dict(zip(hostnames, pool.map(lambda hostname: read_association(client, zone_id, hostname), hostnames)))

@@ -5,6 +5,8 @@
 
 """Rules on identifiers shared by the modules and the role's planner (private: not a public interface)."""
 
+from __future__ import annotations
+
 import ipaddress
 import re
 from urllib.parse import urlparse
@@ -22,17 +24,17 @@ ZONE_ID_PATTERN = re.compile(r'^[0-9a-fA-F]{32}$')
 UNKNOWN_CERT_ID = '(known after upload)'
 
 
-def normalize_hostname(hostname):
+def normalize_hostname(hostname: str | None) -> str:
     """A hostname as Cloudflare stores it: lower case, no surrounding space, no trailing dot."""
     return (hostname or '').strip().lower().rstrip('.')
 
 
-def normalize_zone(name):
+def normalize_zone(name: str | None) -> str:
     """A zone name as compared: lower case, no surrounding space, no trailing dot."""
     return (name or '').strip().lower().rstrip('.')
 
 
-def endpoint_problem(base_url, allow_plain_http, url_name='base_url', allow_name='allow_plain_http=true'):
+def endpoint_problem(base_url: str | None, allow_plain_http: bool, url_name: str = 'base_url', allow_name: str = 'allow_plain_http=true') -> str | None:
     """Why base_url must not be used, or None. Plain HTTP would carry the credentials unencrypted, so it is for
     loopback only unless the user says otherwise. The names are those the caller's user knows (option or variable)."""
     parsed = urlparse(base_url or '')
@@ -46,7 +48,7 @@ def endpoint_problem(base_url, allow_plain_http, url_name='base_url', allow_name
     return None
 
 
-def _is_loopback(hostname):
+def _is_loopback(hostname: str) -> bool:
     if hostname == 'localhost':
         return True
     try:

@@ -4,6 +4,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+from __future__ import annotations
+
 DOCUMENTATION = r'''
 ---
 module: hostname_aop
@@ -193,6 +195,9 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
+import functools
+from typing import Any
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     association_view,
@@ -208,29 +213,28 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     UNKNOWN_CERT_ID,
 )
 
-# A full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
 # Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
 CERTIFICATE_FIELDS = ('cert_status', 'issuer', 'serial_number', 'signature', 'expires_on')
 
 
 class HostnameAop(CloudflareModule):
 
-    path = None
+    path = ''  # the zone's associations, resolved once by apply()
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         desired = self.desired()
         # Resolved once here: the reads below run in threads.
         self.path = associations_path(self.zone_id)
         current = read_associations(self.client, self.zone_id, [item['hostname'] for item in desired], self.params['read_concurrency'])
-        changes = [self.change_for(item, current[item['hostname']]) for item in desired]
-        changes = [change for change in changes if change is not None]
+        wanted = [self.change_for(item, current[item['hostname']]) for item in desired]
+        changes = [change for change in wanted if change is not None]
 
         if not changes:
             after = current
         elif self.check_mode:
             self.check_certificates(changes)
             after = dict(current)
-            after.update((change['hostname'], self.predict(change, current[change['hostname']])) for change in changes)
+            after.update({change['hostname']: self.predict(change, current[change['hostname']]) for change in changes})
         else:
             self.check_certificates(changes)
             after = dict(current)
@@ -253,7 +257,7 @@ class HostnameAop(CloudflareModule):
 
     # --- input -----------------------------------------------------------------------------------------------
 
-    def desired(self):
+    def desired(self) -> list[dict[str, Any]]:
         """The declared hostnames as [{hostname, cert_id, state}], checked before any call."""
         if self.params['config'] is not None:
             items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
@@ -294,10 +298,10 @@ class HostnameAop(CloudflareModule):
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def read(self, hostname):
+    def read(self, hostname: str) -> dict[str, Any] | None:
         return read_association(self.client, self.zone_id, hostname)
 
-    def check_certificates(self, changes):
+    def check_certificates(self, changes: list[dict[str, Any]]) -> None:
         """Before the PUT: every certificate it names must be on the zone and usable, or the user hears which is not."""
         named = [change for change in changes if change['enabled'] is not None and change['cert_id'] != UNKNOWN_CERT_ID]
         if not named:
@@ -321,40 +325,41 @@ class HostnameAop(CloudflareModule):
     # --- comparing and writing -------------------------------------------------------------------------------
 
     @staticmethod
-    def change_for(item, association):
+    def change_for(item: dict[str, Any], association: dict[str, Any] | None) -> dict[str, Any] | None:
         """The config entry to send for one hostname, or None when it is already as declared."""
         if item['state'] == 'absent':
             if state_of(association) == 'absent':
                 return None
             # Cloudflare voids an association with enabled=null sent with its current cert_id.
-            return {'hostname': item['hostname'], 'cert_id': association.get('cert_id'), 'enabled': None}
-        if state_of(association) == item['state'] and association.get('cert_id') == item['cert_id']:
+            return {'hostname': item['hostname'], 'cert_id': (association or {}).get('cert_id'), 'enabled': None}
+        if state_of(association) == item['state'] and (association or {}).get('cert_id') == item['cert_id']:
             return None
         return {'hostname': item['hostname'], 'cert_id': item['cert_id'], 'enabled': item['state'] == 'enabled'}
 
-    def write(self, changes):
+    def write(self, changes: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
         """One PUT for every change; returns {hostname: association} as Cloudflare answered."""
         result = self.client.request('PUT', self.path, body={'config': changes})[0] or []
         answered = {item.get('hostname'): item for item in result if isinstance(item, dict)}
         # Whether the answer lists every submitted hostname is not documented: read what it left out.
         return {change['hostname']: answered[change['hostname']] if change['hostname'] in answered else self.read(change['hostname']) for change in changes}
 
-    def wait(self, after, changes):
+    def wait(self, after: dict[str, dict[str, Any] | None], changes: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
         if not self.params['wait']:
             return after
         for change in changes:
             hostname = change['hostname']
-            if change['enabled'] and after[hostname] and after[hostname].get('status') != 'active':
+            association = after[hostname]
+            if change['enabled'] and association and association.get('status') != 'active':
                 after[hostname] = self.wait_for(
-                    lambda name=hostname: self.status_read(name), ('active',), self.params['wait_timeout'], 'hostname %s' % hostname
+                    functools.partial(self.status_read, hostname), ('active',), self.params['wait_timeout'], 'hostname %s' % hostname
                 )
         return after
 
-    def status_read(self, hostname):
+    def status_read(self, hostname: str) -> tuple[dict[str, Any] | None, str | None]:
         association = self.read(hostname)
         return association, (association or {}).get('status')
 
-    def predict(self, change, association):
+    def predict(self, change: dict[str, Any], association: dict[str, Any] | None) -> dict[str, Any] | None:
         """The association a real run would leave, from what is known before it."""
         if change['enabled'] is None:
             return None
@@ -367,19 +372,19 @@ class HostnameAop(CloudflareModule):
         return predicted
 
     @staticmethod
-    def released(current, after):
-        before_ids = {item.get('cert_id') for item in current.values() if state_of(item) != 'absent'}
-        after_ids = {item.get('cert_id') for item in after.values() if state_of(item) != 'absent'}
+    def released(current: dict[str, dict[str, Any] | None], after: dict[str, dict[str, Any] | None]) -> list[str]:
+        before_ids = {item['cert_id'] for item in current.values() if item is not None and state_of(item) != 'absent'}
+        after_ids = {item['cert_id'] for item in after.values() if item is not None and state_of(item) != 'absent'}
         return sorted(before_ids - after_ids)
 
     @staticmethod
-    def diff_view(association):
+    def diff_view(association: dict[str, Any] | None) -> dict[str, Any]:
         if state_of(association) == 'absent':
             return {'state': 'absent'}
-        return {'state': state_of(association), 'cert_id': association.get('cert_id')}
+        return {'state': state_of(association), 'cert_id': (association or {}).get('cert_id')}
 
 
-def main():
+def main() -> None:
     module = build_module(
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str'},

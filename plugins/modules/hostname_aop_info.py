@@ -4,6 +4,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+from __future__ import annotations
+
 DOCUMENTATION = r'''
 ---
 module: hostname_aop_info
@@ -111,25 +113,27 @@ hostnames:
       sample: "2026-10-28T18:11:23.37411Z"
 '''
 
+from typing import Any
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view, read_associations
 
 
 class HostnameAopInfo(CloudflareModule):
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         hostnames = self.given_hostnames()
         # Resolved before the reads, which run in threads.
         zone_id = self.zone_id
         associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
         return {'changed': False, 'hostnames': [association_view(name, associations[name]) for name in hostnames]}
 
-    def given_hostnames(self):
+    def given_hostnames(self) -> list[str]:
         """The hostnames as Cloudflare stores them; every option is checked before any call."""
         return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
 
 
-def main():
+def main() -> None:
     module = build_module(
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str', 'required': True},

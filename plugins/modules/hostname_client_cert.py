@@ -4,6 +4,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+from __future__ import annotations
+
 DOCUMENTATION = r'''
 ---
 module: hostname_client_cert
@@ -290,6 +292,8 @@ kept:
 
 import contextlib
 import datetime
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import BACKOFF_BASE_SECONDS, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
@@ -326,7 +330,12 @@ ALREADY_EXISTS = 1406
 IN_USE = 1433
 
 
-def refuse_pending_deletion(certificate):
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+
+def refuse_pending_deletion(certificate: dict[str, Any]) -> None:
     if certificate['status'] == 'pending_deletion':
         raise CertificateError(
             'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload it '
@@ -337,21 +346,28 @@ def refuse_pending_deletion(certificate):
 class Declared:
     """One certificate the task names, and what the run finds and leaves of it."""
 
-    def __init__(self, option, pem, private_key, cert_id):
+    def __init__(self, option: str | None, pem: str | None, private_key: str | None, cert_id: str | None) -> None:
         self.option = option  # 'certificates[N]' in the list form, None in the single form
         self.pem = pem
         self.private_key = private_key
         self.cert_id = cert_id
-        self.cert = None
-        self.key = None
+        self.cert: x509.Certificate | None = None
+        self.key: PrivateKeyTypes | None = None
         self.changed = False
         # As found on the zone before the run, as left after it (None once deleted), and as last seen.
-        self.before = None
-        self.after = None
-        self.returned = None
+        self.before: dict[str, Any] | None = None
+        self.after: dict[str, Any] | None = None
+        self.returned: dict[str, Any] | None = None
+
+    @property
+    def parsed(self) -> x509.Certificate:
+        """The certificate given, parsed: every item has one, but one named by id for state=absent."""
+        if self.cert is None:
+            raise CertificateError('%s names no certificate' % (self.option or 'the task'))
+        return self.cert
 
     @contextlib.contextmanager
-    def named(self):
+    def named(self) -> Iterator[None]:
         """In the list form, errors say which item they are about.
 
         The messages of _certificate begin with the option they are about ('certificate ...', 'private_key ...').
@@ -371,10 +387,10 @@ class Declared:
 class HostnameClientCert(CloudflareModule):
 
     @property
-    def collection_path(self):
+    def collection_path(self) -> str:
         return certificates_path(self.zone_id)
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         declared = self.declared()
         if self.params['state'] == 'present':
             others = self.present(declared)
@@ -384,7 +400,7 @@ class HostnameClientCert(CloudflareModule):
 
     # --- input -----------------------------------------------------------------------------------------------
 
-    def declared(self):
+    def declared(self) -> list[Declared]:
         """The certificates the task names, parsed and checked before any call; every problem is reported at once."""
         if self.params['min_days_valid'] < 0:
             raise CertificateError('min_days_valid is %d: give 0 (no check) or more days' % self.params['min_days_valid'])
@@ -398,13 +414,13 @@ class HostnameClientCert(CloudflareModule):
         self.check_each(declared, self.parse)
         seen: dict[str, Declared] = {}  # fingerprint or id -> the item that named it
         for item in declared:
-            identity = fingerprint_sha256(item.cert) if item.cert is not None else item.cert_id
+            identity = fingerprint_sha256(item.cert) if item.cert is not None else str(item.cert_id)
             if identity in seen:
                 raise CertificateError('%s and %s name the same certificate (%s): list each certificate once' % (seen[identity].option, item.option, identity))
             seen[identity] = item
         return declared
 
-    def parse(self, item):
+    def parse(self, item: Declared) -> None:
         if item.cert_id is not None:
             # Only in the list form: the single form's argument spec already refuses id with state=present.
             if self.params['state'] == 'present':
@@ -415,7 +431,7 @@ class HostnameClientCert(CloudflareModule):
                     'id: %r is not a certificate id (32 hex characters or a UUID, as aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id
                 )
             return
-        item.cert = load_certificate(item.pem)
+        item.cert = load_certificate(item.pem or '')
         if self.params['state'] == 'absent':
             return
         item.key = load_private_key(item.private_key) if item.private_key else None
@@ -425,7 +441,7 @@ class HostnameClientCert(CloudflareModule):
             raise CertificateError(*problems)
 
     @staticmethod
-    def check_each(declared, check):
+    def check_each(declared: list[Declared], check: Callable[[Declared], None]) -> None:
         """check(item) for every item, then one failure that lists every problem found."""
         problems = []
         for item in declared:
@@ -439,20 +455,20 @@ class HostnameClientCert(CloudflareModule):
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def zone_certificates(self):
+    def zone_certificates(self) -> list[dict[str, Any]]:
         return list_certificates(self.client, self.zone_id)
 
     @staticmethod
-    def find(cert, on_zone):
+    def find(cert: x509.Certificate | None, on_zone: list[dict[str, Any]]) -> dict[str, Any] | None:
         for certificate in on_zone:
-            if same_certificate(cert, certificate['pem']):
+            if cert is not None and same_certificate(cert, certificate['pem']):
                 return certificate
         return None
 
-    def read(self, certificate_id):
+    def read(self, certificate_id: str) -> tuple[dict[str, Any] | None, str]:
         return read_certificate(self.client, self.zone_id, certificate_id)
 
-    def wait(self, certificate, wanted):
+    def wait(self, certificate: dict[str, Any], wanted: tuple[str, ...]) -> dict[str, Any]:
         """The certificate once its status is in wanted; in check mode, the status a real run would end with."""
         if not self.params['wait'] or certificate['status'] in wanted:
             return certificate
@@ -464,7 +480,7 @@ class HostnameClientCert(CloudflareModule):
 
     # --- state=present ---------------------------------------------------------------------------------------
 
-    def present(self, declared):
+    def present(self, declared: list[Declared]) -> list[dict[str, Any]]:
         on_zone = self.zone_certificates()
         for item in declared:
             item.before = self.find(item.cert, on_zone)
@@ -477,35 +493,37 @@ class HostnameClientCert(CloudflareModule):
             )
 
         # Every upload is sent before any wait, so that Cloudflare deploys them side by side.
+        placed = []
         for item in declared:
             if item.before is not None:
-                self.warn_if_expiring(item.cert)
-                item.after = item.before
+                self.warn_if_expiring(item.parsed)
+                after = item.before
             elif self.check_mode:
-                item.after = dict(describe(item.cert), id=UNKNOWN_CERT_ID, uploaded_on=None, status='initializing')
+                after = dict(describe(item.parsed), id=UNKNOWN_CERT_ID, uploaded_on=None, status='initializing')
             else:
                 with item.named():
-                    item.after = self.upload(item)
+                    after = self.upload(item)
             item.changed = item.before is None
-        for item in declared:
-            item.after = item.returned = self.wait(item.after, ('active',))
+            placed.append((item, after))
+        for item, after in placed:
+            item.after = item.returned = self.wait(after, ('active',))
         named = {item.before['id'] for item in declared if item.before is not None}
         return [self.other_view(certificate) for certificate in on_zone if certificate['id'] not in named]
 
     @staticmethod
-    def other_view(certificate):
+    def other_view(certificate: dict[str, Any]) -> dict[str, Any]:
         view = certificate_view(certificate)
         view['subject'] = load_certificate(certificate['pem']).subject.rfc4514_string() if certificate.get('pem') else None
         return view
 
-    def check_upload(self, item):
+    def check_upload(self, item: Declared) -> None:
         """What Cloudflare would refuse of this certificate, once the zone's list is known."""
         if item.before is not None:
             refuse_pending_deletion(item.before)
         else:
-            validate_for_upload(item.cert, item.key, min_days_valid=self.params['min_days_valid'])
+            validate_for_upload(item.parsed, item.key, min_days_valid=self.params['min_days_valid'])
 
-    def warn_if_expiring(self, cert):
+    def warn_if_expiring(self, cert: x509.Certificate) -> None:
         """An adopted certificate may be close to its end: say so while there is time to rotate."""
         left = days_left(cert, datetime.datetime.now(UTC))
         if left < EXPIRY_WARNING_DAYS:
@@ -514,7 +532,7 @@ class HostnameClientCert(CloudflareModule):
                 % (fingerprint_sha256(cert), 'expired' if left < 0 else 'expires', format_time(not_after(cert)))
             )
 
-    def upload(self, item):
+    def upload(self, item: Declared) -> dict[str, Any]:
         """POST the certificate; converge when the answer is lost or says a parallel run uploaded it."""
         body = {'certificate': item.pem, 'private_key': item.private_key}
         sends = 0
@@ -543,7 +561,7 @@ class HostnameClientCert(CloudflareModule):
 
     # --- state=absent ----------------------------------------------------------------------------------------
 
-    def absent(self, declared):
+    def absent(self, declared: list[Declared]) -> list[str]:
         """Delete every declared certificate, then wait; return the ids kept because hostnames still use them."""
         on_zone = self.zone_certificates() if any(item.cert is not None for item in declared) else []
         for item in declared:
@@ -554,15 +572,16 @@ class HostnameClientCert(CloudflareModule):
 
         kept = []
         for item in declared:
+            before = item.before
             # A certificate already pending deletion is on its way out: nothing to change, perhaps something to wait for.
-            item.changed = item.before is not None and item.before['status'] != 'pending_deletion'
-            if item.changed and not self.check_mode:
+            item.changed = before is not None and before['status'] != 'pending_deletion'
+            if before is not None and item.changed and not self.check_mode:
                 with item.named():
-                    deleted = self.delete(item.before['id'])
+                    deleted = self.delete(before['id'])
                 if not deleted:
-                    kept.append(item.before['id'])
+                    kept.append(before['id'])
                     item.changed = False
-                    item.after = item.before
+                    item.after = before
         if kept:
             self.module.warn(
                 'kept certificate %s: hostnames still use it (Cloudflare error %d). Void or move those '
@@ -574,7 +593,7 @@ class HostnameClientCert(CloudflareModule):
                 item.returned = self.wait(dict(item.before, status='pending_deletion'), ('deleted',))
         return kept
 
-    def delete(self, certificate_id):
+    def delete(self, certificate_id: str) -> bool:
         """DELETE the certificate; False when hostnames still use it and when_in_use=keep."""
         try:
             self.client.request('DELETE', '%s/%s' % (self.collection_path, certificate_id))
@@ -593,11 +612,11 @@ class HostnameClientCert(CloudflareModule):
 
     # --- result ----------------------------------------------------------------------------------------------
 
-    def result(self, declared):
+    def result(self, declared: list[Declared]) -> dict[str, Any]:
         """The module result in the form the task used: certificate (and its diff), or certificates (and theirs)."""
         views = [self.public_view(item.returned, item.cert) for item in declared]
         diffs = [(self.diff_view(item.before, item.cert), self.diff_view(item.after, item.cert)) for item in declared]
-        result: dict = {'changed': any(item.changed for item in declared)}
+        result: dict[str, Any] = {'changed': any(item.changed for item in declared)}
         if self.params['certificates'] is None:
             result['certificate'] = views[0]
             diff = {'before': diffs[0][0], 'after': diffs[0][1]}
@@ -609,10 +628,10 @@ class HostnameClientCert(CloudflareModule):
         return result
 
     @staticmethod
-    def public_view(certificate, cert):
+    def public_view(certificate: dict[str, Any] | None, cert: x509.Certificate | None) -> dict[str, Any] | None:
         return certificate_view(certificate, cert)
 
-    def diff_view(self, certificate, cert):
+    def diff_view(self, certificate: dict[str, Any] | None, cert: x509.Certificate | None) -> dict[str, Any]:
         view = self.public_view(certificate, cert)
         if view is None or view['status'] in ('pending_deletion', 'deleted'):
             return {'state': 'absent'}
@@ -626,7 +645,7 @@ class HostnameClientCert(CloudflareModule):
         }
 
 
-def main():
+def main() -> None:
     module = build_module(
         argument_spec={
             'certificate': {'type': 'str'},

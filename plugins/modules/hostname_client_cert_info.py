@@ -4,6 +4,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+from __future__ import annotations
+
 DOCUMENTATION = r'''
 ---
 module: hostname_client_cert_info
@@ -130,6 +132,7 @@ certificates:
 '''
 
 import datetime
+from typing import Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after, parse_time
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
@@ -143,7 +146,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
 
 class HostnameClientCertInfo(CloudflareModule):
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         hostnames = self.given_hostnames()
         # Resolved before the reads, which run in threads.
         zone_id = self.zone_id
@@ -154,14 +157,14 @@ class HostnameClientCertInfo(CloudflareModule):
         else:
             associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
             # A disabled association still uses its certificate: Cloudflare refuses to delete it.
-            cert_ids = {name: associations[name]['cert_id'] for name in hostnames if state_of(associations[name]) != 'absent'}
+            cert_ids = {name: (associations[name] or {}).get('cert_id') for name in hostnames if state_of(associations[name]) != 'absent'}
             shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']]) for certificate in certificates]
         for view in shown:
             if view['expiring']:
                 self.warn_expiring(view)
         return {'changed': False, 'certificates': shown}
 
-    def given_hostnames(self):
+    def given_hostnames(self) -> list[str] | None:
         """The hostnames as Cloudflare stores them (None when not given); every option is checked before any call."""
         if self.params['expiry_warning_days'] < 0:
             self.module.fail_json(msg='expiry_warning_days must be 0 or more (it is %d)' % self.params['expiry_warning_days'])
@@ -170,7 +173,7 @@ class HostnameClientCertInfo(CloudflareModule):
             return None
         return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
 
-    def shown(self, certificate, now, hostnames):
+    def shown(self, certificate: dict[str, Any], now: datetime.datetime, hostnames: list[str] | None) -> dict[str, Any]:
         """The returned form of a certificate; hostnames are those given that use it (None when none were given)."""
         cert = load_certificate(certificate['pem']) if certificate.get('pem') else None
         view = certificate_view(certificate)
@@ -183,7 +186,7 @@ class HostnameClientCertInfo(CloudflareModule):
             view['hostnames'] = hostnames
         return view
 
-    def warn_expiring(self, view):
+    def warn_expiring(self, view: dict[str, Any]) -> None:
         used_by = ' (used by %s)' % ', '.join(view['hostnames']) if view.get('hostnames') else ''
         self.module.warn(
             'certificate %s%s %s on %s (%d days left): issue a new one and rotate it with '
@@ -192,7 +195,7 @@ class HostnameClientCertInfo(CloudflareModule):
         )
 
 
-def main():
+def main() -> None:
     module = build_module(
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str'},

@@ -4,6 +4,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+from __future__ import annotations
+
 DOCUMENTATION = r'''
 ---
 module: zone_tls_client_auth
@@ -80,6 +82,8 @@ setting:
       sample: "2026-11-27T08:10:00.123456Z"
 '''
 
+from typing import Any
+
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
 SETTING_FIELDS = ('id', 'value', 'editable', 'modified_on')
@@ -87,7 +91,7 @@ SETTING_FIELDS = ('id', 'value', 'editable', 'modified_on')
 
 class ZoneTlsClientAuth(CloudflareModule):
 
-    def apply(self):
+    def apply(self) -> dict[str, Any]:
         path = '/zones/%s/settings/tls_client_auth' % self.zone_id
         before = self.view(self.client.get(path))
         wanted = 'on' if self.params['enabled'] else 'off'
@@ -109,11 +113,11 @@ class ZoneTlsClientAuth(CloudflareModule):
         return result
 
     @staticmethod
-    def view(setting):
+    def view(setting: dict[str, Any]) -> dict[str, Any]:
         return {field: setting.get(field) for field in SETTING_FIELDS}
 
 
-def main():
+def main() -> None:
     module = build_module(argument_spec={'enabled': {'type': 'bool', 'required': True}})
     ZoneTlsClientAuth(module).run()
 

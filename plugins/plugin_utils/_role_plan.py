@@ -6,8 +6,12 @@
 """The role per_hostname_aop's rules, in Python (private): check its variables, plan one zone, and decide which of
 the play's hosts configures each zone. Nothing here calls the API, and no plan ever holds a private key or a token."""
 
+from __future__ import annotations
+
 import os
 import re
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     CertificateError,
@@ -43,19 +47,24 @@ ENVIRONMENT_KEY = ('CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL')
 DECLARATION_FIELDS = ('state', 'tls_client_auth', 'delete_released_certificates', 'base_url')
 
 
+# find_file(path) -> (the path found or None, the places searched); read_file(path) -> its bytes.
+FindFile = Callable[[str], tuple[str | None, list[str]]]
+ReadFile = Callable[[str], bytes]
+
+
 class PlanError(Exception):
     """The role's variables hold mistakes; every one of them is in problems, each naming its variable."""
 
-    def __init__(self, problems):
+    def __init__(self, problems: list[str]) -> None:
         super().__init__('; '.join(problems))
         self.problems = problems
 
 
-def _given(value):
+def _given(value: Any) -> bool:
     return value not in (None, '')
 
 
-def read_plain_file(path):
+def read_plain_file(path: str) -> bytes:
     """The bytes of a file; IOError/OSError when it cannot be read."""
     with open(path, 'rb') as handle:
         return handle.read()
@@ -64,20 +73,20 @@ def read_plain_file(path):
 class _Planner:
     """Collects every problem instead of stopping at the first, so one run shows the user all there is to fix."""
 
-    def __init__(self, variables, find_file, environ, read_file):
+    def __init__(self, variables: Mapping[str, Any], find_file: FindFile, environ: Mapping[str, str], read_file: ReadFile) -> None:
         self.variables = variables
         self.find_file = find_file
         self.environ = environ
         self.read_file = read_file
-        self.problems = []
+        self.problems: list[str] = []
 
-    def var(self, name):
+    def var(self, name: str) -> Any:
         return self.variables.get(PREFIX + name)
 
-    def problem(self, message):
+    def problem(self, message: str) -> None:
         self.problems.append(message)
 
-    def plan(self):
+    def plan(self) -> dict[str, Any]:
         state = self.var('state') or 'present'
         zone, zone_id = self.zone()
         self.credentials()
@@ -86,8 +95,8 @@ class _Planner:
         for name, meaning in NUMBERS_FROM_ONE:
             self.number_from_one(name, meaning)
         given_sets = self.given_sets()
-        sets = [self.certificate_set(index, given, prefix, state, min_days_valid) for index, (given, prefix) in enumerate(given_sets)]
-        sets = [item for item in sets if item is not None]
+        planned = [self.certificate_set(index, given, prefix, state, min_days_valid) for index, (given, prefix) in enumerate(given_sets)]
+        sets = [item for item in planned if item is not None]
         self.cross_set_rules(sets, [prefix for _given, prefix in given_sets], zone)
         if self.problems:
             raise PlanError(self.problems)
@@ -107,7 +116,7 @@ class _Planner:
 
     # --- zone, credentials, endpoint ---------------------------------------------------------------------------
 
-    def zone(self):
+    def zone(self) -> tuple[str | None, str | None]:
         zone, zone_id = self.var('zone'), self.var('zone_id')
         if _given(zone) == _given(zone_id):
             self.problem('set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id')
@@ -124,7 +133,7 @@ class _Planner:
             self.problem('per_hostname_aop_zone: %r is not a zone name (e.g. example.com)' % (zone,))
         return name, None
 
-    def credentials(self):
+    def credentials(self) -> None:
         if _given(self.var('api_token')):
             return
         if _given(self.var('api_key')):
@@ -138,7 +147,7 @@ class _Planner:
             'per_hostname_aop_api_key with per_hostname_aop_api_email, or CLOUDFLARE_API_TOKEN on the controller'
         )
 
-    def base_url(self):
+    def base_url(self) -> str | None:
         url = self.var('base_url') or self.environ.get('CLOUDFLARE_BASE_URL')
         if _given(url):
             variable = 'per_hostname_aop_base_url' if _given(self.var('base_url')) else 'CLOUDFLARE_BASE_URL'
@@ -147,7 +156,7 @@ class _Planner:
                 self.problem(problem)
         return str(url).rstrip('/') if _given(url) else None
 
-    def min_days_valid(self):
+    def min_days_valid(self) -> int:
         value = self.var('min_days_valid')
         if not _given(value):
             return 0
@@ -157,7 +166,7 @@ class _Planner:
             return 0
         return int(value)
 
-    def number_from_one(self, name, meaning):
+    def number_from_one(self, name: str, meaning: str) -> None:
         """A whole number of 1 or more, or not given (the role's default, which ansible-core types, is then used)."""
         value = self.var(name)
         # A string when templated by ansible-core before 2.19; a boolean is no number.
@@ -166,7 +175,7 @@ class _Planner:
 
     # --- certificate sets --------------------------------------------------------------------------------------
 
-    def given_sets(self):
+    def given_sets(self) -> list[tuple[dict[str, Any], str]]:
         """[(set, variable prefix)] in one shape, whichever form the user chose."""
         listed = self.var('certificates') or []
         single = [name for name in SINGLE_SET_VARIABLES if self.var(name)]
@@ -182,7 +191,7 @@ class _Planner:
             return [(given, 'per_hostname_aop_certificates[%d].' % index) for index, given in enumerate(listed)]
         return [({name: self.var(name) for name in SINGLE_SET_VARIABLES}, PREFIX)]
 
-    def certificate_set(self, index, given, prefix, state, min_days_valid):
+    def certificate_set(self, index: int, given: Any, prefix: str, state: str, min_days_valid: int) -> dict[str, Any] | None:
         if not isinstance(given, dict):
             self.problem('%s must be a dictionary with certificate or certificate_file, private_key or private_key_file, and hostnames' % prefix[:-1])
             return None
@@ -218,7 +227,7 @@ class _Planner:
             'certificate': certificate_pem,
         }
 
-    def pem(self, given, kind, prefix, required):
+    def pem(self, given: Mapping[str, Any], kind: str, prefix: str, required: bool) -> tuple[str | None, str | None]:
         """(text, path) of a certificate or key given as text or as a file on the controller; (None, None) if missing."""
         text, path = given.get(kind), given.get(kind + '_file')
         if _given(text) and _given(path):
@@ -245,7 +254,7 @@ class _Planner:
             self.problem('%s%s_file: %s cannot be read (%s)' % (prefix, kind, found, exc.strerror or exc))
         return None, None
 
-    def hostnames(self, given, variable):
+    def hostnames(self, given: Any, variable: str) -> list[str]:
         if isinstance(given, str) or not isinstance(given, (list, tuple)):
             self.problem('%s must be a list of hostnames' % variable)
             return []
@@ -265,14 +274,14 @@ class _Planner:
         return hostnames
 
     @staticmethod
-    def label(hostnames):
+    def label(hostnames: list[str]) -> str:
         """How task output names a set: by its hostnames, never by its PEM or key."""
         if not hostnames:
             return 'certificate for no hostname'
         more = ' and %d more' % (len(hostnames) - 1) if len(hostnames) > 1 else ''
         return 'certificate for %s%s' % (hostnames[0], more)
 
-    def cross_set_rules(self, sets, prefixes, zone):
+    def cross_set_rules(self, sets: list[dict[str, Any]], prefixes: list[str], zone: str | None) -> None:
         seen_hostnames: dict[str, str] = {}  # hostname -> prefix of the set that named it
         seen_certificates: dict[str, str] = {}  # fingerprint -> prefix
         for item in sets:
@@ -291,7 +300,9 @@ class _Planner:
             seen_certificates.setdefault(item['fingerprint_sha256'], prefix)
 
 
-def plan_zone(variables, find_file, environ=None, read_file=read_plain_file):
+def plan_zone(
+    variables: Mapping[str, Any], find_file: FindFile, environ: Mapping[str, str] | None = None, read_file: ReadFile = read_plain_file
+) -> dict[str, Any]:
     """The plan of one host's role variables (names with the per_hostname_aop_ prefix); raises PlanError.
 
     find_file(path) -> (absolute path or None, [places searched]); read_file(path) -> bytes, or IOError/OSError.
@@ -299,14 +310,14 @@ def plan_zone(variables, find_file, environ=None, read_file=read_plain_file):
     return _Planner(variables, find_file, os.environ if environ is None else environ, read_file).plan()
 
 
-def declaration(plan):
+def declaration(plan: dict[str, Any]) -> dict[str, Any]:
     """What hosts must agree on for one zone: the settings, and each certificate (by fingerprint) with its hostnames."""
     shown = {field: plan[field] for field in DECLARATION_FIELDS}
     shown['certificates'] = {item['fingerprint_sha256']: sorted(item['hostnames']) for item in plan['sets']}
     return shown
 
 
-def difference(first, second, first_host, second_host):
+def difference(first: dict[str, Any], second: dict[str, Any], first_host: str, second_host: str) -> str:
     """One line saying how two hosts' declarations of a zone differ."""
     parts = []
     for field in DECLARATION_FIELDS:
@@ -333,7 +344,7 @@ def difference(first, second, first_host, second_host):
     return '; '.join(parts)
 
 
-def assign_zone(host, plans):
+def assign_zone(host: str, plans: dict[str, dict[str, Any]]) -> tuple[bool, str]:
     """Which host configures this host's zone, with a message; raises PlanError when hosts declare it differently.
 
     plans: {host: plan} of the hosts running the role in this play, in play order (this host's own included).
@@ -360,7 +371,7 @@ def assign_zone(host, plans):
     return owner == host, message
 
 
-def association_config(plan, certificates):
+def association_config(plan: dict[str, Any], certificates: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Step 3's config: every hostname of every set with the id step 1 returned for its certificate (same order)."""
     return [
         {'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
@@ -369,7 +380,7 @@ def association_config(plan, certificates):
     ]
 
 
-def certificates_to_delete(plan, certificates, associations):
+def certificates_to_delete(plan: dict[str, Any], certificates: dict[str, Any], associations: dict[str, Any]) -> list[str]:
     """Ids of the certificates a rotation leaves behind, which the role may delete.
 
     - Those the declared hostnames used before this run and no longer use (step 3's released_cert_ids).
@@ -390,7 +401,7 @@ def certificates_to_delete(plan, certificates, associations):
     return [cert_id for index, cert_id in enumerate(ids) if cert_id not in managed and cert_id not in ids[:index]]
 
 
-def summary(plan, certificates, associations, full=False):
+def summary(plan: dict[str, Any], certificates: list[dict[str, Any]], associations: dict[str, Any], full: bool = False) -> list[str]:
     """The role's closing report: one line per certificate, then what changed (or every hostname when full)."""
     by_certificate: dict[str | None, list[dict]] = {}
     for association in associations.get('hostnames') or []:
