@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -86,6 +87,15 @@ class Emulator:
 
     def requests(self):
         return self.control('/requests')
+
+    def held_answered(self, count, timeout=15):
+        """The log's entries of requests a slow fault held, once count of them were answered (each is logged then)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            held = [entry for entry in self.requests() if entry['fault'] == 'slow']
+            if len(held) >= count or time.monotonic() > deadline:
+                return held
+            time.sleep(0.2)
 
     def fault(self, **spec):
         """Queue a fault: method, path (regex), kind (429, 502, 503, drop_after_commit, ...), count, retry_after."""

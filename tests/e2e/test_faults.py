@@ -5,8 +5,6 @@
 
 """The modules under the emulator's injected faults: what Cloudflare's edge does on a bad day, end to end."""
 
-import time
-
 CERTIFICATES = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames/certificates'
 ASSOCIATIONS = r'/client/v4/zones/[0-9a-f]+/origin_tls_client_auth/hostnames'
 HELD_SECONDS = 3  # a slow fault's hold, longer than the client's timeout of 1 s
@@ -110,8 +108,7 @@ def test_writes_held_past_the_client_timeout_are_retried_land_once_and_the_next_
     impatient[0]['module_defaults']['group/aop.cloudflare.all']['timeout'] = 1
 
     first = ansible(impatient)
-    time.sleep(HELD_SECONDS)  # every held write has landed
-    held = [(entry['method'], entry['status']) for entry in emulator.requests() if entry['fault'] == 'slow']
+    held = [(entry['method'], entry['status']) for entry in emulator.held_answered(3)]
     uploads = calls(emulator, 'POST')
     emulator.clear_requests()
     second = ansible(impatient)
