@@ -89,7 +89,7 @@ class Pair:
         self.serial_number = str(cert.serial_number)
         self.expires_on = cert.not_valid_after_utc.strftime('%Y-%m-%dT%H:%M:%SZ')
         self.issuer = cert.issuer.rfc4514_string()
-        self.fingerprint_sha256 = hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+        self.fingerprint_sha256 = fingerprint(cert)
 
     def body(self):
         """The body of an upload (POST .../origin_tls_client_auth/hostnames/certificates)."""

@@ -64,6 +64,14 @@ def _given(value: Any) -> bool:
     return value not in (None, '')
 
 
+def _whole_number(value: Any) -> int | None:
+    """value as a whole number (0 or more), or None when it is none: a string when templated by ansible-core before
+    2.19, and a boolean is no number."""
+    if isinstance(value, bool) or not re.match(r'^\s*\d+\s*$', str(value)):
+        return None
+    return int(value)
+
+
 def read_plain_file(path: str) -> bytes:
     """The bytes of a file; IOError/OSError when it cannot be read."""
     with open(path, 'rb') as handle:
@@ -160,17 +168,17 @@ class _Planner:
         value = self.var('min_days_valid')
         if not _given(value):
             return 0
-        # A string when templated by ansible-core before 2.19; a boolean is no number of days.
-        if isinstance(value, bool) or not re.match(r'^\s*\d+\s*$', str(value)):
+        days = _whole_number(value)
+        if days is None:
             self.problem('per_hostname_aop_min_days_valid: %r is not a number of days (0 turns the check off)' % (value,))
             return 0
-        return int(value)
+        return days
 
     def number_from_one(self, name: str, meaning: str) -> None:
         """A whole number of 1 or more, or not given (the role's default, which ansible-core types, is then used)."""
         value = self.var(name)
-        # A string when templated by ansible-core before 2.19; a boolean is no number.
-        if _given(value) and (isinstance(value, bool) or not re.match(r'^\s*\d+\s*$', str(value)) or int(value) < 1):
+        number = _whole_number(value) if _given(value) else 1
+        if number is None or number < 1:
             self.problem('%s%s: %r is not a whole number of 1 or more (%s)' % (PREFIX, name, value, meaning))
 
     # --- certificate sets --------------------------------------------------------------------------------------
