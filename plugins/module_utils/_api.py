@@ -3,27 +3,39 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The one HTTP client of this collection for Cloudflare's API v4 (private: not a public interface)."""
+"""The HTTP transport of this collection for Cloudflare's API v4: auth, envelope, errors, retries, pacing and pages
+(private). It knows no route of the API: plugins/module_utils/_resources.py owns those."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
+from urllib.parse import urljoin
 
 REQUESTS_IMPORT_ERROR = None
 try:
     import requests
+    import urllib3
+    from requests.utils import get_environ_proxies
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import CloudflareError, InputError
 from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import RateLimitLedger, retry_after_seconds
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import normalize_zone
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    DEFAULT_BASE_URL,
+    clean_credential,
+    credential_problem,
+    credentials_problem,
+    is_loopback,
+)
 
-DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4'
 USER_AGENT = 'aop.cloudflare-ansible'
 
 # Only verbs whose repetition cannot create a second object are retried after a failure that may have been applied;
@@ -37,6 +49,12 @@ BACKOFF_BASE_SECONDS = 1.0
 MAX_DELAY_SECONDS = 60.0
 # A list that never ends (a broken result_info) must not loop forever.
 MAX_PAGES = 1000
+# No answer of the API comes near this (a page of 1,000 associations is a few MB): a larger one is refused unread.
+MAX_BODY_BYTES = 32 * 1024 * 1024
+READ_CHUNK_BYTES = 65536
+
+# How the modules name the credentials; the role's planner gives its variables instead.
+CREDENTIAL_NAMES = {'api_token': 'api_token', 'api_key': 'api_key', 'api_email': 'api_email'}
 
 # What to do about the failures a user can fix, said once for every module and the role (so naming no option).
 STATUS_HINTS = {
@@ -45,52 +63,11 @@ STATUS_HINTS = {
     404: 'not found: check the zone and the ids given, and that the credentials may read this zone',
     429: 'Cloudflare\'s rate limit (1,200 calls per 5 minutes) was exceeded: wait 5 minutes and run again',
 }
+NO_ROUTE = 7003
 
 
-class CloudflareError(Exception):
-    """A failed API call, with what Cloudflare said about it. Never carries request bodies or credentials."""
-
-    def __init__(
-        self,
-        message: str,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        errors: list[Any] | None = None,
-        cf_ray: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.path = path
-        self.status = status
-        self.errors = errors or []
-        self.cf_ray = cf_ray
-
-    @property
-    def codes(self) -> list[Any]:
-        return [error.get('code') for error in self.errors if isinstance(error, dict)]
-
-    def has_code(self, *codes: int) -> bool:
-        return any(code in self.codes for code in codes)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            'method': self.method,
-            'path': self.path,
-            'status': self.status,
-            'errors': self.errors,
-            'cf_ray': self.cf_ray,
-        }
-
-    def __str__(self) -> str:
-        parts = [self.message]
-        for error in self.errors:
-            if isinstance(error, dict):
-                parts.append('Cloudflare error %s: %s' % (error.get('code'), error.get('message')))
-        if self.cf_ray:
-            parts.append('cf-ray %s' % self.cf_ray)
-        return '; '.join(parts)
+class _Lost(Exception):
+    """No whole answer came: the connection failed, or the answer was not complete within the call's deadline."""
 
 
 def _backoff_seconds(attempt: int) -> float:
@@ -98,13 +75,25 @@ def _backoff_seconds(attempt: int) -> float:
     return BACKOFF_BASE_SECONDS * (2 ** (attempt - 1)) * (1 + random.random() / 4)
 
 
+def _trust(validate_certs: bool, ca_path: str | None) -> bool | str:
+    """What TLS answers are verified against: nothing (validate_certs=false), ca_path, else REQUESTS_CA_BUNDLE or
+    CURL_CA_BUNDLE as with requests itself, else the CA bundle requests ships (certifi's)."""
+    if not validate_certs:
+        return False
+    return ca_path or os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE') or True
+
+
 class CloudflareClient:
-    """Authenticated session on the API: envelope, errors, retries, pacing, pagination and zone lookup, in one place.
+    """Authenticated calls to the API: envelope, errors, retries, pacing and pagination, in one place.
 
     Every call is paced by a RateLimitLedger shared with the other module processes on the controller that use the
     same credential and base URL: its state lives in a private directory, aop-cloudflare-<uid> under the system's
     temporary directory, or in the directory the environment variable AOP_CLOUDFLARE_RATELIMIT_DIR names.
     Threads may share a client: each has its own requests.Session.
+
+    The environment of the controller is read for two things only: HTTPS_PROXY/HTTP_PROXY/NO_PROXY (never for a
+    loopback endpoint) and REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE (see _trust). ~/.netrc is never read, and redirects are
+    never followed: either could send the credentials, or an upload's key, somewhere else.
     """
 
     def __init__(
@@ -118,20 +107,26 @@ class CloudflareClient:
         ca_path: str | None = None,
         max_retries: int = MAX_RETRIES,
         sleep: Callable[[float], None] = time.sleep,
+        names: Mapping[str, str] | None = None,
     ) -> None:
+        names = names or CREDENTIAL_NAMES
+        api_token, api_key, api_email = clean_credential(api_token), clean_credential(api_key), clean_credential(api_email)
+        problems = [credential_problem(value, names[name]) for name, value in (('api_token', api_token), ('api_key', api_key), ('api_email', api_email))]
+        problems.append(credentials_problem(api_token, api_key, api_email, names))
+        if any(problems):
+            raise InputError(*[problem for problem in problems if problem])
         if api_token:
             headers = {'Authorization': 'Bearer %s' % api_token}
             credential = 'token %s' % api_token
-        elif api_key and api_email:
-            headers = {'X-Auth-Key': api_key, 'X-Auth-Email': api_email}
-            credential = 'key %s %s' % (api_email, api_key)
         else:
-            raise ValueError('Set api_token (or CLOUDFLARE_API_TOKEN), or both api_key and api_email (or CLOUDFLARE_API_KEY and CLOUDFLARE_EMAIL).')
+            headers = {'X-Auth-Key': str(api_key), 'X-Auth-Email': str(api_email)}
+            credential = 'key %s %s' % (api_email, api_key)
         headers['User-Agent'] = USER_AGENT
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
-        # requests verifies against a CA bundle when given its path, against its own bundle when given True.
-        self.verify = (ca_path or True) if validate_certs else False
+        self.verify = _trust(validate_certs, ca_path)
+        # A loopback endpoint is never reached through a proxy; another one through the environment's, as curl would.
+        self.proxies = {} if is_loopback(urllib3.util.parse_url(self.base_url).host or '') else get_environ_proxies(self.base_url)
         self.max_retries = max_retries
         self.sleep = sleep
         self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep)
@@ -144,6 +139,8 @@ class CloudflareClient:
         session = getattr(self._local, 'session', None)
         if session is None:
             session = requests.Session()
+            # No .netrc, no proxy or CA bundle from the environment behind our back: __init__ decided those.
+            session.trust_env = False
             session.verify = self.verify
             session.headers.update(self._headers)
             self._local.session = session
@@ -166,70 +163,126 @@ class CloudflareClient:
         while True:
             attempt += 1
             try:
-                response = self._send(method, path, params, body, backoff)
-            except requests.exceptions.SSLError as exc:
-                # Not a passing fault: the same certificate would be refused again.
-                raise CloudflareError(
-                    '%s %s: the TLS certificate of %s could not be verified: give the CA bundle that signed it in ca_path '
-                    '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only' % (method, path, self.base_url),
-                    method=method,
-                    path=path,
-                ) from exc
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                status, headers, content = self._send(method, path, params, body, backoff)
+            except _Lost as exc:
                 if not retry_lost or attempt > self.max_retries:
                     raise CloudflareError(
-                        '%s %s: no response from %s after %d attempt(s) (%s)' % (method, path, self.base_url, attempt, exc.__class__.__name__),
+                        '%s %s: no response from %s after %d attempt(s) (%s)' % (method, path, self.base_url, attempt, exc),
                         method=method,
                         path=path,
-                    ) from exc
+                    ) from None
                 backoff = _backoff_seconds(attempt)
                 continue
-            if response.status_code not in statuses or attempt > self.max_retries:
-                return self._unwrap(method, path, response, attempt)
-            if response.status_code == 429:
+            if status not in statuses or attempt > self.max_retries:
+                return self._unwrap(method, path, status, headers, content, attempt)
+            if status == 429:
                 backoff = 0.0  # the ledger holds every call back until Retry-After has passed
             else:
-                asked = retry_after_seconds(response.headers, self.ledger.clock())
+                asked = retry_after_seconds(headers, self.ledger.clock())
                 backoff = min(_backoff_seconds(attempt) if asked is None else asked, MAX_DELAY_SECONDS)
 
-    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, backoff: float) -> requests.Response:
-        """One call, once the ledger lets it go; the ledger hears its answer whatever happens."""
+    def _send(self, method: str, path: str, params: dict[str, Any] | None, body: Any, backoff: float) -> tuple[int, Mapping[str, str], bytes]:
+        """One call, once the ledger lets it go: (status, headers, body). The ledger hears its answer whatever happens.
+
+        The call must end within about twice timeout, body included: requests' own timeout is per read, so a server
+        trickling its answer would hold the run for ever.
+        """
         sent_at = self.ledger.acquire(backoff)
         response = None
         try:
-            # verify on each call too: requests lets REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE override a session's verify.
-            response = self.session.request(method, self.base_url + path, params=params, json=body, timeout=self.timeout, verify=self.verify)
-            return response
+            deadline = time.monotonic() + self.timeout
+            response = self.session.request(
+                method,
+                self.base_url + path,
+                params=params,
+                json=body,
+                timeout=self.timeout,
+                verify=self.verify,
+                proxies=self.proxies,
+                allow_redirects=False,
+                stream=True,
+            )
+            return response.status_code, response.headers, self._read_body(method, path, response, deadline)
+        except requests.exceptions.SSLError:
+            # Not a passing fault: the same certificate would be refused again.
+            raise CloudflareError(
+                '%s %s: the TLS certificate of %s could not be verified: give the CA bundle that signed it in ca_path '
+                '(a private endpoint or a TLS-inspecting proxy), or validate_certs=false for a local test endpoint only' % (method, path, self.base_url),
+                method=method,
+                path=path,
+            ) from None
+        except (requests.ConnectionError, requests.Timeout, urllib3.exceptions.HTTPError) as exc:
+            raise _Lost(exc.__class__.__name__) from None
+        except (requests.RequestException, ValueError) as exc:
+            # Only the class: requests quotes what it refused (a header value may be a credential).
+            raise CloudflareError('%s %s: the call could not be made (%s)' % (method, path, exc.__class__.__name__), method=method, path=path) from None
         finally:
             if response is None:
                 self.ledger.release(sent_at)
             else:
+                response.close()
                 self.ledger.release(sent_at, response.headers, response.status_code)
 
     @staticmethod
-    def _unwrap(method: str, path: str, response: requests.Response, attempt: int) -> tuple[Any, Any]:
-        cf_ray = response.headers.get('cf-ray')
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
+    def _read_body(method: str, path: str, response: requests.Response, deadline: float) -> bytes:
+        raw = response.raw
+        # read1 returns what one read of the socket gave, so the deadline is checked between reads (urllib3 2).
+        read = getattr(raw, 'read1', None) or raw.read
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() > deadline:
+                raise _Lost('the answer was not complete within the timeout')
+            chunk = read(READ_CHUNK_BYTES, decode_content=True)
+            if not chunk:
+                return b''.join(chunks)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise CloudflareError(
+                    '%s %s: the answer is larger than %d MiB, which no answer of the API is: check base_url' % (method, path, MAX_BODY_BYTES // 1048576),
+                    method=method,
+                    path=path,
+                    status=response.status_code,
+                )
+            chunks.append(chunk)
+
+    def _unwrap(self, method: str, path: str, status: int, headers: Mapping[str, str], content: bytes, attempt: int) -> tuple[Any, Any]:
+        cf_ray = headers.get('cf-ray')
         retried = ' after %d attempts' % attempt if attempt > 1 else ''
-        if not isinstance(payload, dict):
+        if 300 <= status < 400:
+            target = urllib3.util.parse_url(urljoin(self.base_url + path, headers.get('Location') or '')).host
             raise CloudflareError(
-                '%s %s%s: HTTP %s with a body that is not a Cloudflare API response' % (method, path, retried, response.status_code),
+                '%s %s: HTTP %d, a redirect to %s, which is not followed (it could carry the credentials elsewhere): set base_url '
+                'to the API\'s own address' % (method, path, status, target or 'nowhere'),
                 method=method,
                 path=path,
-                status=response.status_code,
+                status=status,
                 cf_ray=cf_ray,
             )
-        if response.status_code >= 400 or payload.get('success') is False:
-            hint = STATUS_HINTS.get(response.status_code)
+        try:
+            payload = json.loads(content.decode('utf-8'))
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
             raise CloudflareError(
-                '%s %s failed%s: HTTP %s%s' % (method, path, retried, response.status_code, ' (%s)' % hint if hint else ''),
+                '%s %s%s: HTTP %s with a body that is not a Cloudflare API response' % (method, path, retried, status),
                 method=method,
                 path=path,
-                status=response.status_code,
-                errors=payload.get('errors') or [],
+                status=status,
+                cf_ray=cf_ray,
+            )
+        errors: list[Any] = payload['errors'] if isinstance(payload.get('errors'), list) else []
+        if status >= 400 or payload.get('success') is False:
+            hint = STATUS_HINTS.get(status)
+            if status == 404 and any(isinstance(error, dict) and error.get('code') == NO_ROUTE for error in errors):
+                # Every path is built here from checked ids: no route means the base URL is not the API's.
+                hint = 'no such route at %s%s: check base_url, which for Cloudflare is %s' % (self.base_url, path, DEFAULT_BASE_URL)
+            raise CloudflareError(
+                '%s %s failed%s: HTTP %s%s' % (method, path, retried, status, ' (%s)' % hint if hint else ''),
+                method=method,
+                path=path,
+                status=status,
+                errors=errors,
                 cf_ray=cf_ray,
             )
         return payload.get('result'), payload.get('result_info')
@@ -237,32 +290,25 @@ class CloudflareClient:
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request('GET', path, params=params)[0]
 
-    def get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """GET a list, following result_info pages if the API ever gives more than one."""
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> Iterator[tuple[Any, dict[str, Any]]]:
+        """(result, result_info) of each page of a list, following result_info while it says there are more."""
         params = dict(params or {})
-        items: list[dict[str, Any]] = []
-        page = 1
+        page = int(params.get('page') or 1)
         while True:
             result, info = self.request('GET', path, params=params)
-            items.extend(result or [])
-            info = info or {}
+            info = info if isinstance(info, dict) else {}
+            yield result, info
             total_pages = info.get('total_pages')
             if total_pages is None and info.get('total_count') is not None and info.get('per_page'):
                 total_pages = -(-info['total_count'] // info['per_page'])
-            if not result or total_pages is None or page >= total_pages or page >= MAX_PAGES:
-                return items
+            if not result or not isinstance(total_pages, int) or page >= total_pages or page >= MAX_PAGES:
+                return
             page += 1
             params['page'] = page
 
-    def zone_id(self, name: str) -> str:
-        """Resolve a zone name to its id."""
-        name = normalize_zone(name)
-        zones = [zone for zone in self.get_all('/zones', {'name': name}) if normalize_zone(zone.get('name')) == name]
-        if len(zones) != 1:
-            raise CloudflareError(
-                'zone %r was not found (%d matches): check the name, or that the API token may read this zone, '
-                'or give the zone\'s id instead' % (name, len(zones)),
-                method='GET',
-                path='/zones',
-            )
-        return zones[0]['id']
+    def get_all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """GET a list, every page of it."""
+        items: list[dict[str, Any]] = []
+        for result, _info in self.pages(path, params):
+            items.extend(result or [])
+        return items

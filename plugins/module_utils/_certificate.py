@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import traceback
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,8 @@ try:
     from cryptography.x509.oid import ExtendedKeyUsageOID
 except ImportError:
     CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import CertificateError
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -36,13 +39,20 @@ MIN_RSA_BITS = 2048
 WEAK_HASHES = {'sha1': 'SHA-1', 'md5': 'MD5'}
 
 
-class CertificateError(Exception):
-    """Local input that Cloudflare or the origin would refuse; each problem names its option and the fix."""
+# One PEM block, whatever its label; the label must end as it began.
+PEM_BLOCK = re.compile(r'-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----', re.S)
 
-    def __init__(self, *problems: str) -> None:
-        # Not '; ': the messages use it themselves.
-        super().__init__(' | '.join(problems))
-        self.problems = list(problems)
+
+def pem_blocks(text: str) -> list[str]:
+    """Every PEM block of a text, in order."""
+    return [match.group(0) for match in PEM_BLOCK.finditer(text)]
+
+
+def certificate_blocks(text: str) -> str:
+    """Only the certificate blocks of a text (leaf first, then any chain), so that a bundle's private key never travels
+    as a certificate; the text itself when it holds no PEM block (then the parser names the problem)."""
+    blocks = [block for block in pem_blocks(text) if block.startswith('-----BEGIN CERTIFICATE-----')]
+    return '\n'.join(blocks) + '\n' if blocks else text
 
 
 def load_certificate(pem: str | bytes, option: str = 'certificate') -> x509.Certificate:

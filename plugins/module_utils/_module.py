@@ -3,39 +3,42 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What every module of the collection shares: options, client, zone, waiting and failure reporting (private)."""
+"""What every module of the collection shares: options, secrets kept out of output, client, zone, and the one exit
+(private). Modules raise AopError (or a subclass); run() reports it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+import traceback
+from collections.abc import Iterable
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import (
-    DEFAULT_BASE_URL,
-    REQUESTS_IMPORT_ERROR,
-    CloudflareClient,
-    CloudflareError,
-)
-from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
-    CRYPTOGRAPHY_IMPORT_ERROR,
-    CertificateError,
-)
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import REQUESTS_IMPORT_ERROR, CloudflareClient
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import CRYPTOGRAPHY_IMPORT_ERROR, pem_blocks
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError, InputError
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import ZoneResources, lookup_zone_id
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
-    HOSTNAME_PATTERN,
-    ZONE_ID_PATTERN,
+    DEFAULT_BASE_URL,
+    ENV_API_EMAIL,
+    ENV_API_KEY,
+    ENV_API_TOKEN,
+    ENV_BASE_URL,
     endpoint_problem,
+    hostname_problem,
+    in_zone_problem,
     normalize_hostname,
     normalize_zone,
+    number_problem,
+    zone_problem,
 )
 
 # Documented in plugins/doc_fragments/connection.py; keep the two in step.
 CONNECTION_ARGUMENT_SPEC = {
-    'api_token': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['CLOUDFLARE_API_TOKEN'])},
-    'api_key': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, ['CLOUDFLARE_API_KEY'])},
-    'api_email': {'type': 'str', 'fallback': (env_fallback, ['CLOUDFLARE_EMAIL'])},
-    'base_url': {'type': 'str', 'default': DEFAULT_BASE_URL, 'fallback': (env_fallback, ['CLOUDFLARE_BASE_URL'])},
+    'api_token': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, [ENV_API_TOKEN])},
+    'api_key': {'type': 'str', 'no_log': True, 'fallback': (env_fallback, [ENV_API_KEY])},
+    'api_email': {'type': 'str', 'fallback': (env_fallback, [ENV_API_EMAIL])},
+    'base_url': {'type': 'str', 'default': DEFAULT_BASE_URL, 'fallback': (env_fallback, [ENV_BASE_URL])},
     'timeout': {'type': 'int', 'default': 30},
     'validate_certs': {'type': 'bool', 'default': True},
     'ca_path': {'type': 'path'},
@@ -44,24 +47,24 @@ CONNECTION_ARGUMENT_SPEC = {
     'zone': {'type': 'str'},
 }
 
-# Documented in plugins/doc_fragments/read_concurrency.py: the modules that read hostnames one by one. At 16, a full
-# zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
-READ_CONCURRENCY_ARGUMENT_SPEC = {'read_concurrency': {'type': 'int', 'default': 16}}
+# Documented in plugins/doc_fragments/read_concurrency.py: the modules that may read hostnames one by one. At 16, a
+# full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
+READ_CONCURRENCY_ARGUMENT_SPEC = {
+    'read_concurrency': {'type': 'int', 'default': 16},
+    'association_reads': {'type': 'str', 'choices': ['auto', 'list', 'per_hostname'], 'default': 'auto'},
+}
 
-WAIT_POLL_MIN_SECONDS = 1.0
-WAIT_POLL_MAX_SECONDS = 10.0
-# Statuses Cloudflare will not move on from by itself.
-FAILED_STATUSES = frozenset(['deployment_timed_out', 'deletion_timed_out'])
-
-
-class WaitError(Exception):
-    """A resource did not reach the awaited status, in time or at all."""
+# Where a module may be given secrets: the options themselves (no_log already) and certificate options that a careless
+# user may fill from a bundle that also holds the key.
+SECRET_OPTIONS = ('api_token', 'api_key', 'private_key')
+CERTIFICATE_OPTIONS = ('certificate',)
 
 
 def build_module(
     argument_spec: dict[str, Any], mutually_exclusive: list[Any] | None = None, required_one_of: list[Any] | None = None, **kwargs: Any
 ) -> AnsibleModule:
-    """An AnsibleModule with the shared connection and zone options, check mode on, dependencies checked."""
+    """An AnsibleModule with the shared connection and zone options, check mode on, secrets registered, dependencies
+    checked."""
     spec = dict(CONNECTION_ARGUMENT_SPEC)
     spec.update(argument_spec)
     module = AnsibleModule(
@@ -71,11 +74,35 @@ def build_module(
         supports_check_mode=True,
         **kwargs,
     )
+    keep_secrets_out_of_output(module)
     if REQUESTS_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     if CRYPTOGRAPHY_IMPORT_ERROR:
         module.fail_json(msg=missing_required_lib('cryptography'), exception=CRYPTOGRAPHY_IMPORT_ERROR)
     return module
+
+
+def keep_secrets_out_of_output(module: AnsibleModule) -> None:
+    """Register every form of a secret the output could show: Ansible masks only the exact values of no_log options,
+    so a credential whose final newline is stripped, or a key block inside a certificate option, would slip through."""
+    for name, value in _option_values(module.params):
+        if not isinstance(value, str) or not value:
+            continue
+        if name in SECRET_OPTIONS:
+            module.no_log_values.update(form for form in (value, value.strip()) if form)
+        elif name in CERTIFICATE_OPTIONS:
+            module.no_log_values.update(block for block in pem_blocks(value) if 'CERTIFICATE-----' not in block.splitlines()[0])
+
+
+def _option_values(params: dict[str, Any]) -> Iterable[tuple[str, Any]]:
+    """(option name, value) of every option, those inside lists of dicts included (certificates[].private_key)."""
+    for name, value in params.items():
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict):
+                    yield from _option_values(item)
+        else:
+            yield name, value
 
 
 class CloudflareModule:
@@ -91,93 +118,77 @@ class CloudflareModule:
     @property
     def client(self) -> CloudflareClient:
         if self._client is None:
-            problem = endpoint_problem(self.params['base_url'], self.params['allow_plain_http'])
-            if problem:
-                self.module.fail_json(msg=problem)
-            if self.params['timeout'] < 1:
-                self.module.fail_json(msg='timeout must be 1 or more (seconds to wait for each answer); it is %d' % self.params['timeout'])
-            try:
-                client = CloudflareClient(
-                    api_token=self.params['api_token'],
-                    api_key=self.params['api_key'],
-                    api_email=self.params['api_email'],
-                    base_url=self.params['base_url'],
-                    timeout=self.params['timeout'],
-                    validate_certs=self.params['validate_certs'],
-                    ca_path=self.params['ca_path'],
-                )
-            except ValueError as exc:
-                self.module.fail_json(msg=str(exc))
-            self._client = client
+            problems = [
+                endpoint_problem(self.params['base_url'], self.params['allow_plain_http']),
+                number_problem(self.params['timeout'], 'timeout', 1, 'seconds to wait for each answer'),
+            ]
+            if any(problems):
+                raise InputError(*[problem for problem in problems if problem])
+            self._client = CloudflareClient(
+                api_token=self.params['api_token'],
+                api_key=self.params['api_key'],
+                api_email=self.params['api_email'],
+                base_url=self.params['base_url'],
+                timeout=self.params['timeout'],
+                validate_certs=self.params['validate_certs'],
+                ca_path=self.params['ca_path'],
+            )
         return self._client
 
     @property
     def zone_id(self) -> str:
         if self._zone_id is None:
             # Checked before any call: both end up in a URL.
-            zone_id, zone = self.params['zone_id'], self.params['zone']
-            if zone_id is not None and not ZONE_ID_PATTERN.match(zone_id):
-                self.module.fail_json(
-                    msg='zone_id: %r is not a zone id (32 hexadecimal characters, on the zone\'s overview page); or give the zone\'s name in zone' % zone_id
-                )
-            if zone_id is None and not HOSTNAME_PATTERN.match(normalize_zone(zone)):
-                self.module.fail_json(msg='zone: %r is not a zone name (e.g. example.com)' % zone)
-            self._zone_id = zone_id or self.client.zone_id(zone)
+            problem = zone_problem(self.params['zone'], self.params['zone_id'], 'zone', 'zone_id')
+            if problem:
+                raise InputError(problem)
+            self._zone_id = self.params['zone_id'] or lookup_zone_id(self.client, self.params['zone'])
         return self._zone_id
+
+    @property
+    def resources(self) -> ZoneResources:
+        return ZoneResources(self.client, self.zone_id)
 
     def apply(self) -> dict[str, Any]:
         raise NotImplementedError
 
     def check_read_concurrency(self) -> None:
-        if self.params['read_concurrency'] < 1:
-            self.module.fail_json(msg='read_concurrency must be 1 or more (it is %d)' % self.params['read_concurrency'])
+        problem = number_problem(self.params['read_concurrency'], 'read_concurrency', 1, 'hostnames read at once')
+        if problem:
+            raise InputError(problem)
 
     def checked_hostnames(self, given: Iterable[tuple[str, str]]) -> list[str]:
         """[(option, hostname as given)] -> the hostnames as Cloudflare stores them, each checked before any call: a
-        valid name (it goes into a URL), declared once, and inside the zone when the zone is given by name (a hostname
-        of another zone would only read as absent)."""
+        valid name (it goes into a URL), declared once, and inside the zone when the zone is given by name. Every
+        problem is reported at once."""
         self.check_read_concurrency()
         zone = normalize_zone(self.params['zone']) if self.params['zone'] else None
         seen: dict[str, str] = {}  # hostname -> the option that declared it
+        problems = []
         for option, value in given:
             hostname = normalize_hostname(value)
-            if not HOSTNAME_PATTERN.match(hostname):
-                self.module.fail_json(msg='%s: %r is not a valid hostname (e.g. app.example.com)' % (option, value))
-            if hostname in seen:
-                self.module.fail_json(msg='%s: hostname %s is also declared at %s; declare each hostname once' % (option, hostname, seen[hostname]))
-            if zone and hostname != zone and not hostname.endswith('.' + zone):
-                self.module.fail_json(msg='%s: %s is not in the zone %s: name hostnames of this zone only' % (option, hostname, zone))
-            seen[hostname] = option
+            problem = hostname_problem(value, option) or in_zone_problem(hostname, zone, option)
+            if problem is None and hostname in seen:
+                problem = '%s: hostname %s is also declared at %s; declare each hostname once' % (option, hostname, seen[hostname])
+            if problem:
+                problems.append(problem)
+            seen.setdefault(hostname, option)
+        if problems:
+            raise InputError(*problems)
         return list(seen)
 
     def run(self) -> None:
+        """The one exit: the result, or the failure with its message (and the API's error where there is one)."""
         try:
             result = self.apply()
-        except (CertificateError, WaitError) as exc:
-            self.module.fail_json(msg=str(exc))
-        except CloudflareError as exc:
-            self.module.fail_json(msg=str(exc), api_error=exc.to_dict())
-        # Returned so that later tasks can pass zone_id and skip the zone lookup.
-        result['zone_id'] = self.zone_id
+            # Returned so that later tasks can pass zone_id and skip the zone lookup.
+            result['zone_id'] = self.zone_id
+        except AopError as exc:
+            self.module.fail_json(**exc.report())
+        except Exception as exc:  # pylint: disable=broad-exception-caught  # the last guard: no option value may be echoed
+            # The frames only: the exception's text may quote what it failed on (a header, a key).
+            self.module.fail_json(
+                msg='aop.cloudflare failed unexpectedly (%s): please report it, with the traceback shown at -vvv' % exc.__class__.__name__,
+                exception=''.join(traceback.format_tb(exc.__traceback__)),
+            )
         self.module.exit_json(**result)
-
-    def wait_for(self, read: Callable[[], tuple[Any, str | None]], wanted: Collection[str], timeout: float, what: str) -> Any:
-        """Poll read() -> (value, status) until status is in wanted; return the last value.
-
-        Time is counted in the pauses taken, so a test's fake sleep cannot make this loop forever.
-        """
-        waited, interval = 0.0, WAIT_POLL_MIN_SECONDS
-        while True:
-            value, status = read()
-            if status in wanted:
-                return value
-            if status in FAILED_STATUSES:
-                raise WaitError('Cloudflare reports %s for %s: delete it (state=absent) and upload it again' % (status, what))
-            if waited + interval > timeout:
-                raise WaitError(
-                    '%s is still %s after %d seconds: raise wait_timeout, or run again later '
-                    '(the run converges from where it stopped)' % (what, status, waited)
-                )
-            self.client.sleep(interval)
-            waited += interval
-            interval = min(interval * 2, WAIT_POLL_MAX_SECONDS)

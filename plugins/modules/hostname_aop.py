@@ -195,60 +195,62 @@ released_cert_ids:
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 '''
 
+import dataclasses
 import functools
 from typing import Any
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError, InputError
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
+    ASSOCIATION_CERTIFICATE_FIELDS,
+    Association,
     association_view,
-    associations_path,
-    list_certificates,
-    read_association,
-    read_associations,
     state_of,
+    wait_for,
 )
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
-    CERT_ID_PATTERN,
-    CERTIFICATE_HOSTNAME_LIMIT,
-    UNKNOWN_CERT_ID,
-)
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import UNKNOWN_CERT_ID, cert_id_problem, hostname_limit_problem
 
-# Fields that describe the certificate, not the association: unknown in check mode when the certificate changes.
-CERTIFICATE_FIELDS = ('cert_status', 'issuer', 'serial_number', 'signature', 'expires_on')
+
+@dataclasses.dataclass(frozen=True)
+class Wanted:
+    """One declared hostname: the certificate it should use and its state."""
+
+    hostname: str
+    cert_id: str | None
+    state: str
 
 
 class HostnameAop(CloudflareModule):
 
-    path = ''  # the zone's associations, resolved once by apply()
-
     def apply(self) -> dict[str, Any]:
         desired = self.desired()
-        # Resolved once here: the reads below run in threads.
-        self.path = associations_path(self.zone_id)
-        current = read_associations(self.client, self.zone_id, [item['hostname'] for item in desired], self.params['read_concurrency'])
-        wanted = [self.change_for(item, current[item['hostname']]) for item in desired]
-        changes = [change for change in wanted if change is not None]
+        resources = self.resources
+        declared = [wanted.hostname for wanted in desired]
+        current, reads, listed = resources.associations(declared, self.params['read_concurrency'], self.params['association_reads'])
+        changes = [change for change in (self.change_for(wanted, current[wanted.hostname]) for wanted in desired) if change is not None]
+        undeclared = self.undeclared(listed, declared) if self.params['exclusive'] else {}
+        changes += [{'hostname': hostname, 'cert_id': association.cert_id, 'enabled': None} for hostname, association in undeclared.items()]
+        current.update(undeclared)
 
-        if not changes:
-            after = current
-        elif self.check_mode:
+        after = dict(current)
+        if changes:
             self.check_certificates(changes)
-            after = dict(current)
-            after.update({change['hostname']: self.predict(change, current[change['hostname']]) for change in changes})
-        else:
-            self.check_certificates(changes)
-            after = dict(current)
-            after.update(self.write(changes))
-            after = self.wait(after, changes)
+            if self.check_mode:
+                after.update({change['hostname']: self.predict(change, current[change['hostname']]) for change in changes})
+            else:
+                after.update(resources.put_associations(changes))
+                after = self.wait(after, changes)
 
+        changed = [change['hostname'] for change in changes]
         result = {
             'changed': bool(changes),
-            'hostnames': [association_view(item['hostname'], after[item['hostname']]) for item in desired],
-            'changed_hostnames': [change['hostname'] for change in changes],
+            'hostnames': [association_view(hostname, after[hostname]) for hostname in declared],
+            'changed_hostnames': changed,
+            'voided_undeclared': sorted(undeclared),
             'released_cert_ids': self.released(current, after),
+            'association_reads': reads.view(),
         }
         if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
-            changed = [change['hostname'] for change in changes]
             result['diff'] = {
                 'before': {name: self.diff_view(current[name]) for name in changed},
                 'after': {name: self.diff_view(after[name]) for name in changed},
@@ -257,131 +259,133 @@ class HostnameAop(CloudflareModule):
 
     # --- input -----------------------------------------------------------------------------------------------
 
-    def desired(self) -> list[dict[str, Any]]:
-        """The declared hostnames as [{hostname, cert_id, state}], checked before any call."""
+    def desired(self) -> list[Wanted]:
+        """The declared hostnames, checked before any call; every problem is reported at once."""
+        if self.params['exclusive'] and self.params['association_reads'] == 'per_hostname':
+            raise InputError(
+                'exclusive=true voids what the declaration does not list, which needs the association listing: set association_reads to auto or list'
+            )
         if self.params['config'] is not None:
-            items = [dict(item, option='config[%d]' % index) for index, item in enumerate(self.params['config'])]
+            given = [('config[%d]' % index, item['hostname'], item['cert_id'], item['state']) for index, item in enumerate(self.params['config'])]
         else:
-            items = [
-                {'hostname': name, 'cert_id': self.params['cert_id'], 'state': self.params['state'], 'option': 'hostnames[%d]' % index}
-                for index, name in enumerate(self.params['hostnames'])
-            ]
-        hostnames = self.checked_hostnames([(item['option'], item['hostname']) for item in items])
+            given = [('hostnames[%d]' % index, name, self.params['cert_id'], self.params['state']) for index, name in enumerate(self.params['hostnames'])]
+        hostnames = self.checked_hostnames([(option, hostname) for option, hostname, _cert_id, _state in given])
+        problems: list[str | None] = []
+        desired = []
         per_certificate: dict[str, int] = {}  # cert_id -> hostnames declared for it
-        for item, hostname in zip(items, hostnames):
-            option = item.pop('option')
-            item['hostname'] = hostname
-            if item['state'] == 'absent':
-                item['cert_id'] = None
-                continue
+        for (option, _given, cert_id, state), hostname in zip(given, hostnames):
             field = 'cert_id' if self.params['config'] is None else '%s.cert_id' % option
-            if not item['cert_id']:
-                self.module.fail_json(
-                    msg='%s is required for state=%s of %s (the id returned by aop.cloudflare.hostname_client_cert)' % (field, item['state'], hostname)
-                )
-            if item['cert_id'] == UNKNOWN_CERT_ID and not self.check_mode:
-                self.module.fail_json(
-                    msg='%s is %r, the id a check-mode run of aop.cloudflare.hostname_client_cert gives '
-                    'a certificate it did not upload: run that step without check mode first' % (field, UNKNOWN_CERT_ID)
-                )
-            if item['cert_id'] != UNKNOWN_CERT_ID and not CERT_ID_PATTERN.match(item['cert_id']):
-                self.module.fail_json(msg='%s: %r is not a certificate id (32 hex characters or a UUID)' % (field, item['cert_id']))
-            if item['cert_id'] != UNKNOWN_CERT_ID:  # check mode: each certificate to upload is its own unknown
-                per_certificate[item['cert_id']] = per_certificate.get(item['cert_id'], 0) + 1
-        for cert_id, count in sorted(per_certificate.items()):
-            if count > CERTIFICATE_HOSTNAME_LIMIT:
-                self.module.fail_json(
-                    msg='%d hostnames declared for certificate %s; Cloudflare allows %d per '
-                    'certificate: spread them over more certificates' % (count, cert_id, CERTIFICATE_HOSTNAME_LIMIT)
-                )
-        return items
+            problem = None if state == 'absent' else self.cert_id_problem(cert_id, field, state, hostname)
+            if problem:
+                problems.append(problem)
+            elif state != 'absent' and cert_id != UNKNOWN_CERT_ID:  # check mode: each certificate to upload is its own unknown
+                per_certificate[str(cert_id)] = per_certificate.get(str(cert_id), 0) + 1
+            desired.append(Wanted(hostname, None if state == 'absent' else cert_id, state))
+        option = 'hostnames' if self.params['config'] is None else 'config'
+        problems += [hostname_limit_problem(count, 'certificate %s' % cert_id, option) for cert_id, count in sorted(per_certificate.items())]
+        if any(problems):
+            raise InputError(*[problem for problem in problems if problem])
+        return desired
+
+    def cert_id_problem(self, cert_id: str | None, field: str, state: str, hostname: str) -> str | None:
+        if not cert_id:
+            return '%s is required for state=%s of %s (the id returned by aop.cloudflare.hostname_client_cert)' % (field, state, hostname)
+        if cert_id == UNKNOWN_CERT_ID:
+            if self.check_mode:
+                return None
+            return (
+                '%s is %r, the id a check-mode run of aop.cloudflare.hostname_client_cert gives a certificate it did not upload: '
+                'run that step without check mode first' % (field, UNKNOWN_CERT_ID)
+            )
+        return cert_id_problem(cert_id, field)
 
     # --- reading ---------------------------------------------------------------------------------------------
 
-    def read(self, hostname: str) -> dict[str, Any] | None:
-        return read_association(self.client, self.zone_id, hostname)
+    def undeclared(self, listed: dict[str, Association] | None, declared: list[str]) -> dict[str, Association]:
+        """exclusive=true: the zone's associations the declaration does not list, which the run voids."""
+        if listed is None:
+            raise AopError(
+                'exclusive=true needs the association listing, which cannot be used on this zone (see association_reads in the '
+                'result at -v): nothing was changed'
+            )
+        return {hostname: association for hostname, association in sorted(listed.items()) if hostname not in declared and association.state != 'absent'}
 
     def check_certificates(self, changes: list[dict[str, Any]]) -> None:
         """Before the PUT: every certificate it names must be on the zone and usable, or the user hears which is not."""
         named = [change for change in changes if change['enabled'] is not None and change['cert_id'] != UNKNOWN_CERT_ID]
         if not named:
             return
-        on_zone = {certificate['id']: certificate['status'] for certificate in list_certificates(self.client, self.zone_id)}
+        on_zone = {certificate.id: certificate.status for certificate in self.resources.certificates()}
+        problems = []
         for change in named:
             status = on_zone.get(change['cert_id'])
             if status is None:
-                holds = ', '.join(sorted(on_zone)) or 'none'
-                self.module.fail_json(
-                    msg='cert_id %s of %s is not a certificate of this zone: give the id that '
-                    'aop.cloudflare.hostname_client_cert returned when it uploaded the certificate '
-                    '(the zone holds %s)' % (change['cert_id'], change['hostname'], holds)
+                holds = ', '.join(sorted(str(cert_id) for cert_id in on_zone)) or 'none'
+                problems.append(
+                    'cert_id %s of %s is not a certificate of this zone: give the id that aop.cloudflare.hostname_client_cert returned when it '
+                    'uploaded the certificate (the zone holds %s)' % (change['cert_id'], change['hostname'], holds)
                 )
-            if status == 'pending_deletion':
-                self.module.fail_json(
-                    msg='cert_id %s of %s is being deleted from the zone (pending_deletion): give the '
-                    'id of a certificate that stays' % (change['cert_id'], change['hostname'])
+            elif status == 'pending_deletion':
+                problems.append(
+                    'cert_id %s of %s is being deleted from the zone (pending_deletion): give the id of a certificate that stays'
+                    % (change['cert_id'], change['hostname'])
                 )
+        if problems:
+            raise AopError(*problems)
 
     # --- comparing and writing -------------------------------------------------------------------------------
 
     @staticmethod
-    def change_for(item: dict[str, Any], association: dict[str, Any] | None) -> dict[str, Any] | None:
+    def change_for(wanted: Wanted, association: Association | None) -> dict[str, Any] | None:
         """The config entry to send for one hostname, or None when it is already as declared."""
-        if item['state'] == 'absent':
+        if wanted.state == 'absent':
             if state_of(association) == 'absent':
                 return None
             # Cloudflare voids an association with enabled=null sent with its current cert_id.
-            return {'hostname': item['hostname'], 'cert_id': (association or {}).get('cert_id'), 'enabled': None}
-        if state_of(association) == item['state'] and (association or {}).get('cert_id') == item['cert_id']:
+            return {'hostname': wanted.hostname, 'cert_id': association.cert_id if association else None, 'enabled': None}
+        if state_of(association) == wanted.state and association is not None and association.cert_id == wanted.cert_id:
             return None
-        return {'hostname': item['hostname'], 'cert_id': item['cert_id'], 'enabled': item['state'] == 'enabled'}
+        return {'hostname': wanted.hostname, 'cert_id': wanted.cert_id, 'enabled': wanted.state == 'enabled'}
 
-    def write(self, changes: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
-        """One PUT for every change; returns {hostname: association} as Cloudflare answered."""
-        result = self.client.request('PUT', self.path, body={'config': changes})[0] or []
-        answered = {item.get('hostname'): item for item in result if isinstance(item, dict)}
-        # Whether the answer lists every submitted hostname is not documented: read what it left out.
-        return {change['hostname']: answered[change['hostname']] if change['hostname'] in answered else self.read(change['hostname']) for change in changes}
-
-    def wait(self, after: dict[str, dict[str, Any] | None], changes: list[dict[str, Any]]) -> dict[str, dict[str, Any] | None]:
+    def wait(self, after: dict[str, Association | None], changes: list[dict[str, Any]]) -> dict[str, Association | None]:
         if not self.params['wait']:
             return after
         for change in changes:
             hostname = change['hostname']
             association = after[hostname]
-            if change['enabled'] and association and association.get('status') != 'active':
-                after[hostname] = self.wait_for(
-                    functools.partial(self.status_read, hostname), ('active',), self.params['wait_timeout'], 'hostname %s' % hostname
+            if change['enabled'] and association is not None and association.status != 'active':
+                after[hostname] = wait_for(
+                    functools.partial(self.resources.association_status, hostname),
+                    ('active',),
+                    self.params['wait_timeout'],
+                    'hostname %s' % hostname,
+                    self.client.sleep,
                 )
         return after
 
-    def status_read(self, hostname: str) -> tuple[dict[str, Any] | None, str | None]:
-        association = self.read(hostname)
-        return association, (association or {}).get('status')
-
-    def predict(self, change: dict[str, Any], association: dict[str, Any] | None) -> dict[str, Any] | None:
+    def predict(self, change: dict[str, Any], association: Association | None) -> Association | None:
         """The association a real run would leave, from what is known before it."""
         if change['enabled'] is None:
             return None
-        predicted = dict(association or {})
-        if predicted.get('cert_id') != change['cert_id']:
-            predicted = {key: value for key, value in predicted.items() if key not in CERTIFICATE_FIELDS}
-        predicted.update(change)
+        fields = dict(association.fields) if association is not None else {}
+        if fields.get('cert_id') != change['cert_id']:
+            fields = {key: value for key, value in fields.items() if key not in ASSOCIATION_CERTIFICATE_FIELDS}
+        fields.update(change)
         if change['enabled'] and self.params['wait']:
-            predicted['status'] = 'active'
-        return predicted
+            fields['status'] = 'active'
+        return Association(change['hostname'], fields)
 
     @staticmethod
-    def released(current: dict[str, dict[str, Any] | None], after: dict[str, dict[str, Any] | None]) -> list[str]:
-        before_ids = {item['cert_id'] for item in current.values() if item is not None and state_of(item) != 'absent'}
-        after_ids = {item['cert_id'] for item in after.values() if item is not None and state_of(item) != 'absent'}
-        return sorted(before_ids - after_ids)
+    def released(current: dict[str, Association | None], after: dict[str, Association | None]) -> list[str]:
+        before_ids = {item.cert_id for item in current.values() if item is not None and item.state != 'absent'}
+        after_ids = {item.cert_id for item in after.values() if item is not None and item.state != 'absent'}
+        return sorted(str(cert_id) for cert_id in before_ids - after_ids)
 
     @staticmethod
-    def diff_view(association: dict[str, Any] | None) -> dict[str, Any]:
+    def diff_view(association: Association | None) -> dict[str, Any]:
         if state_of(association) == 'absent':
             return {'state': 'absent'}
-        return {'state': state_of(association), 'cert_id': (association or {}).get('cert_id')}
+        return {'state': state_of(association), 'cert_id': association.cert_id if association else None}
 
 
 def main() -> None:
@@ -400,6 +404,7 @@ def main() -> None:
                 },
             },
             **READ_CONCURRENCY_ARGUMENT_SPEC,
+            'exclusive': {'type': 'bool', 'default': False},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},
         },

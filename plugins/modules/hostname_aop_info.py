@@ -115,28 +115,37 @@ hostnames:
 
 from typing import Any
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
-from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view, read_associations
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view
 
 
 class HostnameAopInfo(CloudflareModule):
 
     def apply(self) -> dict[str, Any]:
-        hostnames = self.given_hostnames()
-        # Resolved before the reads, which run in threads.
-        zone_id = self.zone_id
-        associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
-        return {'changed': False, 'hostnames': [association_view(name, associations[name]) for name in hostnames]}
+        if self.params['hostnames'] is None:
+            return self.inventory()
+        hostnames = self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
+        associations, reads, _listed = self.resources.associations(hostnames, self.params['read_concurrency'], self.params['association_reads'])
+        return {'changed': False, 'hostnames': [association_view(name, associations[name]) for name in hostnames], 'association_reads': reads.view()}
 
-    def given_hostnames(self) -> list[str]:
-        """The hostnames as Cloudflare stores them; every option is checked before any call."""
-        return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
+    def inventory(self) -> dict[str, Any]:
+        """Every association of the zone, from the listing (one call per 1,000 associations)."""
+        self.check_read_concurrency()
+        _found, reads, listed = self.resources.associations([], self.params['read_concurrency'], self.params['association_reads'])
+        if listed is None:
+            raise AopError(
+                'without hostnames, the zone\'s associations can only be read with the association listing, which cannot be used here (%s): name the hostnames'
+                % reads.reason
+            )
+        shown = [association_view(hostname, association) for hostname, association in sorted(listed.items()) if association.state != 'absent']
+        return {'changed': False, 'hostnames': shown, 'association_reads': reads.view()}
 
 
 def main() -> None:
     module = build_module(
         argument_spec={
-            'hostnames': {'type': 'list', 'elements': 'str', 'required': True},
+            'hostnames': {'type': 'list', 'elements': 'str'},
             **READ_CONCURRENCY_ARGUMENT_SPEC,
         },
     )

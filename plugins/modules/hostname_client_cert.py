@@ -291,43 +291,42 @@ kept:
 '''
 
 import contextlib
+import dataclasses
 import datetime
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import BACKOFF_BASE_SECONDS, CloudflareError
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     UTC,
-    CertificateError,
+    certificate_blocks,
     certificate_problems,
     days_left,
-    describe,
     fingerprint_sha256,
     format_time,
     load_certificate,
     load_private_key,
     not_after,
-    same_certificate,
     validate_for_upload,
 )
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError, CertificateError, CloudflareError, InputError
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     GONE_STATUSES,
-    certificate_from_api,
-    certificate_view,
-    certificates_path,
-    is_absence,
-    list_certificates,
-    read_certificate,
+    IN_USE,
+    Certificate,
+    CertificateInUse,
+    refuse_pending_deletion,
+    wait_for,
 )
-from ansible_collections.aop.cloudflare.plugins.module_utils._rules import CERT_ID_PATTERN, UNKNOWN_CERT_ID, ZONE_CERTIFICATE_LIMIT
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
+    UNKNOWN_CERT_ID,
+    ZONE_CERTIFICATE_LIMIT,
+    cert_id_problem,
+    number_problem,
+)
 
 # Cloudflare's own expiry notices start 30 days ahead.
 EXPIRY_WARNING_DAYS = 30
-# Sends of one upload in all: a resend follows a lost answer only once the zone's list shows it was not stored.
-MAX_UPLOAD_SENDS = 3
-ALREADY_EXISTS = 1406
-IN_USE = 1433
 
 
 if TYPE_CHECKING:
@@ -335,60 +334,49 @@ if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 
-def refuse_pending_deletion(certificate: dict[str, Any]) -> None:
-    if certificate['status'] == 'pending_deletion':
-        raise CertificateError(
-            'certificate %s is being deleted from the zone (pending_deletion) and Cloudflare refuses to upload it '
-            'again until that ends: run again in a few minutes' % certificate['id']
-        )
-
-
 class Declared:
     """One certificate the task names, and what the run finds and leaves of it."""
 
     def __init__(self, option: str | None, pem: str | None, private_key: str | None, cert_id: str | None) -> None:
         self.option = option  # 'certificates[N]' in the list form, None in the single form
-        self.pem = pem
+        # Only the certificate blocks travel: a bundle's private key never goes out as a certificate.
+        self.pem = certificate_blocks(pem) if pem else pem
         self.private_key = private_key
         self.cert_id = cert_id
         self.cert: x509.Certificate | None = None
         self.key: PrivateKeyTypes | None = None
         self.changed = False
         # As found on the zone before the run, as left after it (None once deleted), and as last seen.
-        self.before: dict[str, Any] | None = None
-        self.after: dict[str, Any] | None = None
-        self.returned: dict[str, Any] | None = None
+        self.before: Certificate | None = None
+        self.after: Certificate | None = None
+        self.returned: Certificate | None = None
 
     @property
     def parsed(self) -> x509.Certificate:
         """The certificate given, parsed: every item has one, but one named by id for state=absent."""
         if self.cert is None:
-            raise CertificateError('%s names no certificate' % (self.option or 'the task'))
+            raise InputError('%s names no certificate' % (self.option or 'the task'))
         return self.cert
 
     @contextlib.contextmanager
     def named(self) -> Iterator[None]:
         """In the list form, errors say which item they are about.
 
-        The messages of _certificate begin with the option they are about ('certificate ...', 'private_key ...').
+        The messages of the rules begin with the option they are about ('certificate ...', 'private_key ...').
         """
         try:
             yield
-        except CertificateError as exc:
-            if self.option is None:
-                raise
-            raise CertificateError(*['%s.%s' % (self.option, problem) for problem in exc.problems]) from exc
         except CloudflareError as exc:
             if self.option is not None:
                 exc.message = '%s: %s' % (self.option, exc.message)
             raise
+        except AopError as exc:
+            if self.option is None:
+                raise
+            raise type(exc)(*['%s.%s' % (self.option, problem) for problem in exc.problems]) from exc
 
 
 class HostnameClientCert(CloudflareModule):
-
-    @property
-    def collection_path(self) -> str:
-        return certificates_path(self.zone_id)
 
     def apply(self) -> dict[str, Any]:
         declared = self.declared()
@@ -402,8 +390,10 @@ class HostnameClientCert(CloudflareModule):
 
     def declared(self) -> list[Declared]:
         """The certificates the task names, parsed and checked before any call; every problem is reported at once."""
-        if self.params['min_days_valid'] < 0:
-            raise CertificateError('min_days_valid is %d: give 0 (no check) or more days' % self.params['min_days_valid'])
+        for name, minimum, meaning in (('min_days_valid', 0, 'days; 0 turns the check off'), ('wait_timeout', 1, 'seconds')):
+            problem = number_problem(self.params[name], name, minimum, meaning)
+            if problem:
+                raise InputError(problem)
         if self.params['certificates'] is None:
             declared = [Declared(None, self.params['certificate'], self.params['private_key'], self.params['id'])]
         else:
@@ -416,7 +406,7 @@ class HostnameClientCert(CloudflareModule):
         for item in declared:
             identity = fingerprint_sha256(item.cert) if item.cert is not None else str(item.cert_id)
             if identity in seen:
-                raise CertificateError('%s and %s name the same certificate (%s): list each certificate once' % (seen[identity].option, item.option, identity))
+                raise InputError('%s and %s name the same certificate (%s): list each certificate once' % (seen[identity].option, item.option, identity))
             seen[identity] = item
         return declared
 
@@ -425,18 +415,27 @@ class HostnameClientCert(CloudflareModule):
             # Only in the list form: the single form's argument spec already refuses id with state=present.
             if self.params['state'] == 'present':
                 raise CertificateError('id is only for state=absent: give certificate (and private_key) to upload')
-            # It goes into the DELETE's path: nothing but an id may.
-            if not CERT_ID_PATTERN.match(item.cert_id):
-                raise CertificateError(
-                    'id: %r is not a certificate id (32 hex characters or a UUID, as aop.cloudflare.hostname_client_cert_info lists them)' % item.cert_id
-                )
+            problem = cert_id_problem(item.cert_id, 'id')
+            if problem:
+                raise CertificateError(problem)
             return
-        item.cert = load_certificate(item.pem or '')
+        # Parsed together, so that swapped files are reported whole: a key given as the certificate, and the reverse.
+        problems = []
+        try:
+            item.cert = load_certificate(item.pem or '')
+        except CertificateError as exc:
+            problems.extend(exc.problems)
+        if self.params['state'] == 'present' and item.private_key:
+            try:
+                item.key = load_private_key(item.private_key)
+            except CertificateError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise CertificateError(*problems)
         if self.params['state'] == 'absent':
             return
-        item.key = load_private_key(item.private_key) if item.private_key else None
         # Checked before any call: these rules hold for an upload and an adoption alike.
-        problems = certificate_problems(item.cert, item.key, min_days_valid=self.params['min_days_valid'])
+        problems = certificate_problems(item.parsed, item.key, min_days_valid=self.params['min_days_valid'])
         if problems:
             raise CertificateError(*problems)
 
@@ -448,46 +447,34 @@ class HostnameClientCert(CloudflareModule):
             try:
                 with item.named():
                     check(item)
-            except CertificateError as exc:
+            except CloudflareError:
+                raise
+            except AopError as exc:
                 problems.extend(exc.problems)
         if problems:
-            raise CertificateError(*problems)
+            raise InputError(*problems)
 
-    # --- reading ---------------------------------------------------------------------------------------------
-
-    def zone_certificates(self) -> list[dict[str, Any]]:
-        return list_certificates(self.client, self.zone_id)
-
-    @staticmethod
-    def find(cert: x509.Certificate | None, on_zone: list[dict[str, Any]]) -> dict[str, Any] | None:
-        for certificate in on_zone:
-            if cert is not None and same_certificate(cert, certificate['pem']):
-                return certificate
-        return None
-
-    def read(self, certificate_id: str) -> tuple[dict[str, Any] | None, str]:
-        return read_certificate(self.client, self.zone_id, certificate_id)
-
-    def wait(self, certificate: dict[str, Any], wanted: tuple[str, ...]) -> dict[str, Any]:
+    def wait(self, certificate: Certificate, wanted: tuple[str, ...]) -> Certificate:
         """The certificate once its status is in wanted; in check mode, the status a real run would end with."""
-        if not self.params['wait'] or certificate['status'] in wanted:
+        if not self.params['wait'] or certificate.status in wanted or certificate.status == UNKNOWN_CERT_ID:
             return certificate
         if self.check_mode:
-            return dict(certificate, status=wanted[0])
-        what = 'certificate %s' % certificate['id']
-        last = self.wait_for(lambda: self.read(certificate['id']), wanted, self.params['wait_timeout'], what)
-        return last or dict(certificate, status='deleted')
+            return dataclasses.replace(certificate, status=wanted[0])
+        what = 'certificate %s' % certificate.id
+        last = wait_for(lambda: self.resources.certificate_status(str(certificate.id)), wanted, self.params['wait_timeout'], what, self.client.sleep)
+        return last or dataclasses.replace(certificate, status='deleted')
 
     # --- state=present ---------------------------------------------------------------------------------------
 
     def present(self, declared: list[Declared]) -> list[dict[str, Any]]:
-        on_zone = self.zone_certificates()
+        resources = self.resources
+        on_zone = resources.certificates()
         for item in declared:
-            item.before = self.find(item.cert, on_zone)
+            item.before = resources.find(item.cert, on_zone)
         self.check_each(declared, self.check_upload)
         missing = [item for item in declared if item.before is None]
         if len(on_zone) + len(missing) > ZONE_CERTIFICATE_LIMIT:
-            raise CertificateError(
+            raise AopError(
                 'the zone already holds %d hostname client certificates and %d more would exceed Cloudflare\'s limit '
                 'of %d: delete those no hostname uses (state=absent) first' % (len(on_zone), len(missing), ZONE_CERTIFICATE_LIMIT)
             )
@@ -499,21 +486,28 @@ class HostnameClientCert(CloudflareModule):
                 self.warn_if_expiring(item.parsed)
                 after = item.before
             elif self.check_mode:
-                after = dict(describe(item.parsed), id=UNKNOWN_CERT_ID, uploaded_on=None, status='initializing')
+                # Only what the PEM tells is predicted; Cloudflare's id, status and display strings come with the upload.
+                unknown = UNKNOWN_CERT_ID
+                after = Certificate(unknown, unknown, issuer=unknown, serial_number=unknown, signature=unknown, expires_on=format_time(not_after(item.parsed)))
             else:
                 with item.named():
-                    after = self.upload(item)
+                    after = resources.upload(item.parsed, str(item.pem), item.private_key)
             item.changed = item.before is None
             placed.append((item, after))
         for item, after in placed:
             item.after = item.returned = self.wait(after, ('active',))
-        named = {item.before['id'] for item in declared if item.before is not None}
-        return [self.other_view(certificate) for certificate in on_zone if certificate['id'] not in named]
+        named = {item.before.id for item in declared if item.before is not None}
+        return [self.other_view(certificate) for certificate in on_zone if certificate.id not in named]
 
     @staticmethod
-    def other_view(certificate: dict[str, Any]) -> dict[str, Any]:
-        view = certificate_view(certificate)
-        view['subject'] = load_certificate(certificate['pem']).subject.rfc4514_string() if certificate.get('pem') else None
+    def other_view(certificate: Certificate) -> dict[str, Any]:
+        """A certificate the task does not name, with what its PEM says of it: subject, issuer and expiry (None when
+        Cloudflare sent no PEM, so that nothing is inferred from display strings)."""
+        view = certificate.view()
+        cert = certificate.parsed
+        view['subject'] = certificate.subject
+        view['issuer_dn'] = cert.issuer.rfc4514_string() if cert is not None else None
+        view['not_after'] = format_time(not_after(cert)) if cert is not None else None
         return view
 
     def check_upload(self, item: Declared) -> None:
@@ -532,54 +526,35 @@ class HostnameClientCert(CloudflareModule):
                 % (fingerprint_sha256(cert), 'expired' if left < 0 else 'expires', format_time(not_after(cert)))
             )
 
-    def upload(self, item: Declared) -> dict[str, Any]:
-        """POST the certificate; converge when the answer is lost or says a parallel run uploaded it."""
-        body = {'certificate': item.pem, 'private_key': item.private_key}
-        sends = 0
-        while True:
-            sends += 1
-            try:
-                return certificate_from_api(self.client.request('POST', self.collection_path, body=body)[0])
-            except CloudflareError as exc:
-                # The client never repeats a POST that may have been processed: no answer or a 5xx may hide a stored
-                # upload, and 1406 means a copy is there. Only the zone's list tells.
-                lost = exc.status is None or exc.status >= 500
-                if not (lost or exc.has_code(ALREADY_EXISTS)):
-                    raise
-                found = self.find(item.cert, self.zone_certificates())
-                if found:
-                    refuse_pending_deletion(found)
-                    return found
-                if not lost:
-                    exc.message += ' — Cloudflare says the zone holds this certificate, yet does not list it: run again in a few minutes'
-                    raise
-                if sends >= MAX_UPLOAD_SENDS:
-                    exc.message += ' — sent %d times, and the zone does not hold the certificate: run again later' % sends
-                    raise
-                # Not stored, so sending again cannot make a second copy; paced like the client's own retries.
-                self.client.sleep(BACKOFF_BASE_SECONDS * 2 ** (sends - 1))
-
     # --- state=absent ----------------------------------------------------------------------------------------
 
     def absent(self, declared: list[Declared]) -> list[str]:
         """Delete every declared certificate, then wait; return the ids kept because hostnames still use them."""
-        on_zone = self.zone_certificates() if any(item.cert is not None for item in declared) else []
+        resources = self.resources
+        on_zone = resources.certificates() if any(item.cert is not None for item in declared) else []
         for item in declared:
             with item.named():
-                item.returned = self.read(item.cert_id)[0] if item.cert_id else self.find(item.cert, on_zone)
-            if item.returned is not None and item.returned['status'] not in GONE_STATUSES:
+                item.returned = resources.certificate(item.cert_id) if item.cert_id else resources.find(item.cert, on_zone)
+            if item.returned is not None and item.returned.status not in GONE_STATUSES:
                 item.before = item.returned
 
         kept = []
         for item in declared:
             before = item.before
             # A certificate already pending deletion is on its way out: nothing to change, perhaps something to wait for.
-            item.changed = before is not None and before['status'] != 'pending_deletion'
+            item.changed = before is not None and before.status != 'pending_deletion'
             if before is not None and item.changed and not self.check_mode:
-                with item.named():
-                    deleted = self.delete(before['id'])
-                if not deleted:
-                    kept.append(before['id'])
+                try:
+                    with item.named():
+                        resources.delete(str(before.id), self.params['wait_timeout'])
+                except CertificateInUse as exc:
+                    if self.params['when_in_use'] == 'fail':
+                        exc.message += (
+                            ' — hostnames still use certificate %s: void them first with aop.cloudflare.hostname_aop (state=absent), '
+                            'then delete it, or set when_in_use=keep' % before.id
+                        )
+                        raise
+                    kept.append(str(before.id))
                     item.changed = False
                     item.after = before
         if kept:
@@ -590,31 +565,14 @@ class HostnameClientCert(CloudflareModule):
 
         for item in declared:
             if item.before is not None and item.after is None:
-                item.returned = self.wait(dict(item.before, status='pending_deletion'), ('deleted',))
+                item.returned = self.wait(dataclasses.replace(item.before, status='pending_deletion'), ('deleted',))
         return kept
-
-    def delete(self, certificate_id: str) -> bool:
-        """DELETE the certificate; False when hostnames still use it and when_in_use=keep."""
-        try:
-            self.client.request('DELETE', '%s/%s' % (self.collection_path, certificate_id))
-        except CloudflareError as exc:
-            if is_absence(exc):  # deleted meanwhile (or by a retried DELETE): the goal is reached
-                return True
-            if exc.has_code(IN_USE):
-                if self.params['when_in_use'] == 'keep':
-                    return False
-                exc.message += (
-                    ' — hostnames still use certificate %s: void them first with '
-                    'aop.cloudflare.hostname_aop (state=absent), then delete it, or set when_in_use=keep' % certificate_id
-                )
-            raise
-        return True
 
     # --- result ----------------------------------------------------------------------------------------------
 
     def result(self, declared: list[Declared]) -> dict[str, Any]:
         """The module result in the form the task used: certificate (and its diff), or certificates (and theirs)."""
-        views = [self.public_view(item.returned, item.cert) for item in declared]
+        views = [item.returned.view(item.cert) if item.returned is not None else None for item in declared]
         diffs = [(self.diff_view(item.before, item.cert), self.diff_view(item.after, item.cert)) for item in declared]
         result: dict[str, Any] = {'changed': any(item.changed for item in declared)}
         if self.params['certificates'] is None:
@@ -628,13 +586,10 @@ class HostnameClientCert(CloudflareModule):
         return result
 
     @staticmethod
-    def public_view(certificate: dict[str, Any] | None, cert: x509.Certificate | None) -> dict[str, Any] | None:
-        return certificate_view(certificate, cert)
-
-    def diff_view(self, certificate: dict[str, Any] | None, cert: x509.Certificate | None) -> dict[str, Any]:
-        view = self.public_view(certificate, cert)
-        if view is None or view['status'] in ('pending_deletion', 'deleted'):
+    def diff_view(certificate: Certificate | None, cert: x509.Certificate | None) -> dict[str, Any]:
+        if certificate is None or certificate.status in ('pending_deletion', 'deleted'):
             return {'state': 'absent'}
+        view = certificate.view(cert)
         return {
             'state': 'present',
             'id': view['id'],

@@ -134,51 +134,51 @@ certificates:
 import datetime
 from typing import Any
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, load_certificate, not_after, parse_time
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, not_after, parse_time
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import InputError
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
-from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
-    certificate_view,
-    list_certificates,
-    read_associations,
-    state_of,
-)
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import Certificate
+from ansible_collections.aop.cloudflare.plugins.module_utils._rules import number_problem
 
 
 class HostnameClientCertInfo(CloudflareModule):
 
     def apply(self) -> dict[str, Any]:
         hostnames = self.given_hostnames()
-        # Resolved before the reads, which run in threads.
-        zone_id = self.zone_id
-        certificates = list_certificates(self.client, zone_id)
+        resources = self.resources
+        certificates = resources.certificates()
         now = datetime.datetime.now(UTC)
+        result: dict[str, Any] = {'changed': False}
         if hostnames is None:
             shown = [self.shown(certificate, now, None) for certificate in certificates]
         else:
-            associations = read_associations(self.client, zone_id, hostnames, self.params['read_concurrency'])
+            associations, reads, _listed = resources.associations(hostnames, self.params['read_concurrency'], self.params['association_reads'])
+            result['association_reads'] = reads.view()
             # A disabled association still uses its certificate: Cloudflare refuses to delete it.
-            cert_ids = {name: (associations[name] or {}).get('cert_id') for name in hostnames if state_of(associations[name]) != 'absent'}
-            shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate['id']]) for certificate in certificates]
+            cert_ids = {name: association.cert_id for name, association in associations.items() if association is not None and association.state != 'absent'}
+            shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate.id]) for certificate in certificates]
         for view in shown:
             if view['expiring']:
                 self.warn_expiring(view)
-        return {'changed': False, 'certificates': shown}
+        result['certificates'] = shown
+        return result
 
     def given_hostnames(self) -> list[str] | None:
         """The hostnames as Cloudflare stores them (None when not given); every option is checked before any call."""
-        if self.params['expiry_warning_days'] < 0:
-            self.module.fail_json(msg='expiry_warning_days must be 0 or more (it is %d)' % self.params['expiry_warning_days'])
+        problem = number_problem(self.params['expiry_warning_days'], 'expiry_warning_days', 0, 'days')
+        if problem:
+            raise InputError(problem)
         if self.params['hostnames'] is None:
             self.check_read_concurrency()
             return None
         return self.checked_hostnames(('hostnames[%d]' % index, given) for index, given in enumerate(self.params['hostnames']))
 
-    def shown(self, certificate: dict[str, Any], now: datetime.datetime, hostnames: list[str] | None) -> dict[str, Any]:
+    def shown(self, certificate: Certificate, now: datetime.datetime, hostnames: list[str] | None) -> dict[str, Any]:
         """The returned form of a certificate; hostnames are those given that use it (None when none were given)."""
-        cert = load_certificate(certificate['pem']) if certificate.get('pem') else None
-        view = certificate_view(certificate)
-        view['subject'] = cert.subject.rfc4514_string() if cert is not None else None
-        expiry = not_after(cert) if cert is not None else parse_time(certificate['expires_on'])
+        cert = certificate.parsed
+        view = certificate.view()
+        view['subject'] = certificate.subject
+        expiry = not_after(cert) if cert is not None else parse_time(certificate.expires_on)
         view['days_left'] = (expiry - now).days if expiry is not None else None
         in_use = hostnames is None or bool(hostnames)
         view['expiring'] = in_use and expiry is not None and view['days_left'] < self.params['expiry_warning_days']

@@ -84,6 +84,7 @@ setting:
 
 from typing import Any
 
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError
 from ansible_collections.aop.cloudflare.plugins.module_utils._module import CloudflareModule, build_module
 
 SETTING_FIELDS = ('id', 'value', 'editable', 'modified_on')
@@ -92,21 +93,17 @@ SETTING_FIELDS = ('id', 'value', 'editable', 'modified_on')
 class ZoneTlsClientAuth(CloudflareModule):
 
     def apply(self) -> dict[str, Any]:
-        path = '/zones/%s/settings/tls_client_auth' % self.zone_id
-        before = self.view(self.client.get(path))
+        resources = self.resources
+        before = self.view(resources.tls_client_auth())
         wanted = 'on' if self.params['enabled'] else 'off'
         changed = before['value'] != wanted
         after = before
         if changed:
             if before['editable'] is False:
-                self.module.fail_json(
-                    msg='tls_client_auth is not editable on this zone (its plan does not allow it): '
-                    'leave it as it is (%s) or change the plan' % before['value']
+                raise AopError(
+                    'tls_client_auth is not editable on this zone (its plan does not allow it): leave it as it is (%s) or change the plan' % before['value']
                 )
-            if self.check_mode:
-                after = dict(before, value=wanted)
-            else:
-                after = self.view(self.client.request('PATCH', path, body={'value': wanted})[0])
+            after = dict(before, value=wanted) if self.check_mode else self.view(resources.set_tls_client_auth(wanted))
         result = {'changed': changed, 'setting': after}
         if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
             result['diff'] = {'before': {'value': before['value']}, 'after': {'value': after['value']}}

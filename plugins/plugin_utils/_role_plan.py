@@ -25,10 +25,10 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import
 )
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     CERTIFICATE_HOSTNAME_LIMIT,
-    HOSTNAME_PATTERN,
     ZONE_CERTIFICATE_LIMIT,
-    ZONE_ID_PATTERN,
     endpoint_problem,
+    is_hostname,
+    is_zone_id,
     normalize_hostname,
     normalize_zone,
 )
@@ -130,14 +130,14 @@ class _Planner:
             self.problem('set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id')
             return None, None
         if _given(zone_id):
-            if not ZONE_ID_PATTERN.match(str(zone_id)):
+            if not is_zone_id(str(zone_id)):
                 self.problem(
                     'per_hostname_aop_zone_id: %r is not a zone id (32 hexadecimal characters, shown on the zone\'s '
                     'overview page); or give the name in per_hostname_aop_zone' % (zone_id,)
                 )
             return None, str(zone_id)
         name = normalize_zone(str(zone))
-        if not HOSTNAME_PATTERN.match(name):
+        if not is_hostname(name):
             self.problem('per_hostname_aop_zone: %r is not a zone name (e.g. example.com)' % (zone,))
         return name, None
 
@@ -276,7 +276,7 @@ class _Planner:
         hostnames = []
         for position, value in enumerate(given):
             hostname = normalize_hostname(str(value))
-            if not HOSTNAME_PATTERN.match(hostname):
+            if not is_hostname(hostname):
                 self.problem('%s[%d]: %r is not a valid hostname (e.g. app.example.com)' % (variable, position, value))
             hostnames.append(hostname)
         return hostnames
@@ -298,7 +298,7 @@ class _Planner:
                 if hostname in seen_hostnames:
                     self.problem('%shostnames: %s is already in %shostnames; a hostname uses one certificate' % (prefix, hostname, seen_hostnames[hostname]))
                 seen_hostnames.setdefault(hostname, prefix)
-                if zone and HOSTNAME_PATTERN.match(hostname) and hostname != zone and not hostname.endswith('.' + zone):
+                if zone and is_hostname(hostname) and hostname != zone and not hostname.endswith('.' + zone):
                     self.problem('%shostnames: %s is not in the zone %s' % (prefix, hostname, zone))
             if item['fingerprint_sha256'] in seen_certificates:
                 self.problem(

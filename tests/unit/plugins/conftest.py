@@ -108,9 +108,11 @@ def pki():
 
 @pytest.fixture
 def serial_reads(monkeypatch):
-    """One read at a time, so that the order of the reads is exact too (read_concurrency defaults to 1)."""
+    """One GET per hostname, one at a time, so that the order of the reads is exact too (read_concurrency defaults
+    to 1, association_reads to per_hostname); the tests of the listing name association_reads themselves."""
+    spec = {'read_concurrency': {'type': 'int', 'default': 1}, 'association_reads': {'type': 'str', 'default': 'per_hostname'}}
     for module in (hostname_aop, hostname_aop_info, hostname_client_cert_info):
-        monkeypatch.setattr(module, 'READ_CONCURRENCY_ARGUMENT_SPEC', {'read_concurrency': {'type': 'int', 'default': 1}})
+        monkeypatch.setattr(module, 'READ_CONCURRENCY_ARGUMENT_SPEC', spec)
 
 
 @pytest.fixture

@@ -114,8 +114,9 @@ def association(hostname, cert_id=CERT_ID, enabled=True, status='active', pair=N
     return item
 
 
-def not_found(what='hostname'):
-    return fail(404, (1551, 'No %s found' % what))
+def not_found():
+    """Cloudflare's answer to the GET of a hostname without an association (1553; 1551 is a certificate's)."""
+    return fail(404, (1553, 'Hostname association not found'))
 
 
 class FakeCloudflare(BaseAdapter):

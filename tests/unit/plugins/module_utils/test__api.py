@@ -13,7 +13,9 @@ import time
 import pytest
 import requests
 
-from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient, CloudflareError
+from ansible_collections.aop.cloudflare.plugins.module_utils._api import CloudflareClient
+from ansible_collections.aop.cloudflare.plugins.module_utils._errors import CloudflareError, InputError
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import lookup_zone_id
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import (
     API_TOKEN,
     BASE_URL,
@@ -72,7 +74,7 @@ def test_a_global_api_key_is_sent_with_its_email(cloudflare):
 
 @pytest.mark.parametrize('credentials', [{}, {'api_key': 'global-key'}, {'api_email': 'ops@example.com'}])
 def test_incomplete_credentials_are_refused_before_any_call(cloudflare, credentials):
-    with pytest.raises(ValueError, match='Set api_token .*or both api_key and api_email'):
+    with pytest.raises(InputError, match='no Cloudflare credentials: set api_token .*or api_key with api_email|api_key needs api_email'):
         CloudflareClient(**credentials)
     assert cloudflare.calls == []
 
@@ -109,7 +111,12 @@ def test_writes_send_their_body_as_json(cloudflare, client):
     [
         (401, 10000, 'Authentication error', 'the credentials were refused: check the API token, or the API key and its e-mail'),
         (403, 9109, 'Unauthorized to access requested resource', 'the API token needs "SSL and Certificates: Edit"'),
-        (404, 7003, 'Could not route to /zones/x/settings, perhaps your object identifier is invalid?', 'not found: check the zone and the ids given'),
+        (
+            404,
+            7003,
+            'Could not route to /zones/x/settings, perhaps your object identifier is invalid?',
+            'no such route at %s%s: check base_url, which for Cloudflare is https://api.cloudflare.com/client/v4' % (BASE_URL, TLS_CLIENT_AUTH),
+        ),
     ],
 )
 def test_http_errors_carry_codes_messages_hint_and_cf_ray(cloudflare, client, status, code, message, hint):
@@ -497,14 +504,14 @@ def test_zone_lookup_follows_pages_and_keeps_the_exact_name(cloudflare, client):
     cloudflare.route('GET', '/zones?name=example.com&page=2', page([{'id': 'b' * 32, 'name': 'example.com.au'}], 2, 3))
     cloudflare.route('GET', '/zones?name=example.com&page=3', page([{'id': ZONE_ID, 'name': ZONE_NAME}], 3, 3))
 
-    assert client.zone_id(ZONE_NAME) == ZONE_ID
+    assert lookup_zone_id(client, ZONE_NAME) == ZONE_ID
     assert cloudflare.sent == ['GET /zones?name=example.com', 'GET /zones?name=example.com&page=2', 'GET /zones?name=example.com&page=3']
 
 
 def test_zone_lookup_ignores_case_and_a_trailing_dot(cloudflare, client):
     cloudflare.route('GET', '/zones?name=example.com', ok([{'id': ZONE_ID, 'name': ZONE_NAME}]))
 
-    assert client.zone_id(' Example.COM. ') == ZONE_ID
+    assert lookup_zone_id(client, ' Example.COM. ') == ZONE_ID
     assert cloudflare.sent == ['GET /zones?name=example.com']
 
 
@@ -512,7 +519,7 @@ def test_a_zone_that_does_not_exist_is_a_clear_error(cloudflare, client):
     cloudflare.route('GET', '/zones', ok([], {'page': 1, 'per_page': 20, 'count': 0, 'total_count': 0, 'total_pages': 0}))
 
     with pytest.raises(CloudflareError) as error:
-        client.zone_id('missing.example')
+        lookup_zone_id(client, 'missing.example')
 
     assert str(error.value).startswith("zone 'missing.example' was not found (0 matches)")
     assert "give the zone's id instead" in str(error.value)

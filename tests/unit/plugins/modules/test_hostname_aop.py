@@ -198,11 +198,14 @@ def test_a_deleted_certificate_is_reported(cloudflare, run_module):
     refusal = fail(400, (1415, 'Certificate ID in request is either invalid or the certificate has been deleted'))
     cloudflare.route('GET', one(APP), not_found())
     cloudflare.route('PUT', HOSTNAMES, refusal)
+    # Deleted between the check before the PUT and the PUT: read again, it is gone.
+    cloudflare.route('GET', '%s/%s' % (CERTIFICATES, CERT_ID), fail(404, (1551, 'Certificate not found')))
 
     result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID))
 
-    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES]
+    assert cloudflare.sent == read(APP) + [LIST, 'PUT ' + HOSTNAMES, 'GET %s/%s' % (CERTIFICATES, CERT_ID)]
     assert result.failed and 'Cloudflare error 1415' in result['msg'] and result['msg'].endswith('cf-ray ' + CF_RAY)
+    assert 'certificate %s is no longer on the zone (deleted meanwhile): upload it again' % CERT_ID in result['msg']
     assert result['api_error']['method'] == 'PUT'
     result.assert_no_secret()
 
@@ -223,7 +226,7 @@ def test_reads_run_in_parallel_and_the_write_is_exact(cloudflare, run_module):
         cloudflare.route('GET', one(name), ok(association(name, cert_id=OTHER_CERT_ID)) if name.endswith(('0.example.com', '5.example.com')) else not_found())
     cloudflare.route('PUT', HOSTNAMES, ok([association(name) for name in names]))
 
-    result = run_module(hostname_aop, dict(ARGS, hostnames=names, cert_id=CERT_ID))
+    result = run_module(hostname_aop, dict(ARGS, hostnames=names, cert_id=CERT_ID, association_reads='per_hostname'))
 
     reads = [call for call in cloudflare.sent if call.startswith('GET ') and call != LIST]
     assert collections.Counter(reads) == collections.Counter(read(*names))
@@ -300,13 +303,16 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
         ({'hostnames': ['not a hostname'], 'cert_id': CERT_ID}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
         (
             {'hostnames': ['h%03d.example.com' % number for number in range(101)], 'cert_id': CERT_ID},
-            '101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID,
+            'hostnames: 101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID,
         ),
         (
             {'hostnames': [APP], 'cert_id': UNKNOWN_CERT_ID},
             "cert_id is '(known after upload)', the id a check-mode run of aop.cloudflare.hostname_client_cert gives",
         ),
-        ({'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0}, 'read_concurrency must be 1 or more (it is 0)'),
+        (
+            {'hostnames': [APP], 'cert_id': CERT_ID, 'read_concurrency': 0},
+            'read_concurrency must be a whole number, 1 or more (hostnames read at once); it is 0',
+        ),
         ({'hostnames': ['app.example.net'], 'cert_id': CERT_ID}, 'hostnames[0]: app.example.net is not in the zone example.com'),
         ({'hostnames': ['app.example.com/../../x'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com/../../x' is not a valid hostname"),
         ({'hostnames': ['app.example.com?x=1'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com?x=1' is not a valid hostname"),
@@ -339,7 +345,8 @@ def test_a_uuid_and_a_32_hex_certificate_id_are_both_accepted(cloudflare, run_mo
     cloudflare.route('GET', one(APP), ok(association(APP, cert_id=CERT_ID)))
     cloudflare.route('GET', one(API), ok(association(API, cert_id=OTHER_CERT_ID)))
 
-    result = run_module(hostname_aop, dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': API, 'cert_id': OTHER_CERT_ID}]))
+    args = dict(ARGS, config=[{'hostname': APP, 'cert_id': CERT_ID}, {'hostname': API, 'cert_id': OTHER_CERT_ID}], association_reads='per_hostname')
+    result = run_module(hostname_aop, args)
 
     assert result['changed'] is False and not result.failed
 

@@ -22,7 +22,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
 )
 
 APP, API, WWW, OLD = 'app.example.com', 'api.example.com', 'www.example.com', 'old.example.com'
-ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
+ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'association_reads': 'per_hostname'}
 FIELDS = ('cert_id', 'enabled', 'status', 'cert_status', 'issuer', 'serial_number', 'signature', 'expires_on', 'created_at', 'updated_at')
 
 
@@ -128,8 +128,8 @@ def test_check_mode_reads_the_same_and_returns_the_same(cloudflare, run_module, 
     [
         ({'hostnames': [APP, 'not a hostname']}, "hostnames[1]: 'not a hostname' is not a valid hostname"),
         ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
-        ({'hostnames': [APP], 'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
-        ({}, 'missing required arguments: hostnames'),
+        ({'hostnames': [APP], 'read_concurrency': 0}, 'read_concurrency must be a whole number, 1 or more (hostnames read at once); it is 0'),
+        ({}, "without hostnames, the zone's associations can only be read with the association listing, which cannot be used here"),
     ],
     ids=['hostname', 'duplicate', 'concurrency', 'no-hostnames'],
 )

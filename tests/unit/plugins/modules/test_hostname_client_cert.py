@@ -484,7 +484,7 @@ def test_min_days_valid_below_zero_is_refused(cloudflare, run_module, present):
     result = run_module(hostname_client_cert, dict(present, min_days_valid=-1))
 
     assert cloudflare.calls == []
-    assert result['msg'] == 'min_days_valid is -1: give 0 (no check) or more days'
+    assert result['msg'] == 'min_days_valid must be a whole number, 0 or more (days; 0 turns the check off); it is -1'
 
 
 def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present):
@@ -502,7 +502,12 @@ def test_the_zone_limit_of_ten_certificates(cloudflare, run_module, pki, present
     [
         (401, 10000, 'Authentication error', 'the credentials were refused'),
         (403, 10000, 'Authentication error', 'needs "SSL and Certificates: Edit"'),
-        (404, 7003, 'Could not route to /zones/x, perhaps your object identifier is invalid?', 'the ids given'),
+        (
+            404,
+            7003,
+            'Could not route to /zones/x, perhaps your object identifier is invalid?',
+            'check base_url, which for Cloudflare is https://api.cloudflare.com/client/v4',
+        ),
     ],
 )
 def test_api_errors_are_reported_with_codes_hint_and_cf_ray(cloudflare, run_module, pki, present, status, code, message, hint):
@@ -523,7 +528,9 @@ def test_missing_credentials(cloudflare, run_module, present):
     result = run_module(hostname_client_cert, dict(present, api_token=None))
 
     assert cloudflare.calls == []
-    assert result.failed and result['msg'].startswith('Set api_token (or CLOUDFLARE_API_TOKEN)')
+    assert result.failed and result['msg'].startswith(
+        'no Cloudflare credentials: set api_token (keep it in Ansible Vault), or api_key with api_email, or CLOUDFLARE_API_TOKEN'
+    )
 
 
 # --- check mode and diff ---------------------------------------------------------------------------------------
@@ -539,9 +546,14 @@ def test_check_mode_predicts_the_upload_without_writing(cloudflare, run_module, 
     real = run_module(hostname_client_cert, present, diff=True)
 
     assert predicted['changed'] is real['changed'] is True
-    # Only Cloudflare can know the id and upload time; the id's placeholder lets hostname_aop predict in turn.
-    assert predicted['certificate'] == dict(real['certificate'], id=UNKNOWN_CERT_ID, uploaded_on=None)
-    assert predicted['diff'] == {'before': {'state': 'absent'}, 'after': dict(real['diff']['after'], id=UNKNOWN_CERT_ID)}
+    # Only Cloudflare can know the id, status, upload time and how it spells the certificate's details; the id's
+    # placeholder lets hostname_aop predict in turn. The fingerprint and expiry come from the PEM.
+    unknown = {'id': UNKNOWN_CERT_ID, 'status': UNKNOWN_CERT_ID, 'issuer': UNKNOWN_CERT_ID, 'serial_number': UNKNOWN_CERT_ID, 'signature': UNKNOWN_CERT_ID}
+    assert predicted['certificate'] == dict(real['certificate'], uploaded_on=None, **unknown)
+    assert predicted['diff'] == {
+        'before': {'state': 'absent'},
+        'after': dict(real['diff']['after'], id=UNKNOWN_CERT_ID, issuer=UNKNOWN_CERT_ID, serial_number=UNKNOWN_CERT_ID),
+    }
     predicted.assert_no_secret(pki.rsa_leaf.key_pem)
 
 
@@ -743,7 +755,8 @@ def test_many_in_check_mode_predict_ids_to_come(cloudflare, run_module, pki):
 
     assert cloudflare.sent == ['GET ' + CERTIFICATES]
     assert result['changed'] is True
-    assert result['certificates'] == [returned(pki.rsa_leaf), returned(pki.ec_leaf, cert_id=UNKNOWN_CERT_ID, uploaded_on=None)]
+    unknown = {'id': UNKNOWN_CERT_ID, 'status': UNKNOWN_CERT_ID, 'issuer': UNKNOWN_CERT_ID, 'serial_number': UNKNOWN_CERT_ID, 'signature': UNKNOWN_CERT_ID}
+    assert result['certificates'] == [returned(pki.rsa_leaf), dict(returned(pki.ec_leaf), uploaded_on=None, **unknown)]
     assert result['diff']['after']['certificates'][1]['id'] == UNKNOWN_CERT_ID
     result.assert_no_secret(pki.rsa_leaf.key_pem, pki.ec_leaf.key_pem)
 

@@ -28,7 +28,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
 )
 
 APP, API, WWW, OLD = 'app.example.com', 'api.example.com', 'www.example.com', 'old.example.com'
-ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID}
+ARGS = {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'association_reads': 'per_hostname'}
 UPLOADED_ON = '2026-11-27T08:00:00.123456Z'
 ASSOCIATION_SHAPED_LIST = 'list_per_hostname_authenticated_origin_pulls_certificate.response.json'
 # The subjects pki.py gives its leaves, in RFC 4514 order (last attribute first).
@@ -222,8 +222,8 @@ def test_a_failed_read_is_reported(cloudflare, run_module):
     [
         ({'hostnames': ['not a hostname']}, "hostnames[0]: 'not a hostname' is not a valid hostname"),
         ({'hostnames': [APP, 'APP.example.com.']}, 'hostnames[1]: hostname app.example.com is also declared at hostnames[0]'),
-        ({'read_concurrency': 0}, 'read_concurrency must be 1 or more'),
-        ({'expiry_warning_days': -1}, 'expiry_warning_days must be 0 or more'),
+        ({'read_concurrency': 0}, 'read_concurrency must be a whole number, 1 or more (hostnames read at once); it is 0'),
+        ({'expiry_warning_days': -1}, 'expiry_warning_days must be a whole number, 0 or more (days); it is -1'),
         ({'zone': ZONE_NAME}, 'parameters are mutually exclusive: zone_id|zone'),
     ],
     ids=['hostname', 'duplicate', 'concurrency', 'warning-days', 'zone-twice'],

@@ -171,7 +171,7 @@ def test_retries_exhausted_say_how_many_attempts_were_made(cloudflare, run_modul
             {'zone_id': ZONE_ID, 'base_url': 'http://api.example.net/client/v4'},
             'base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API credentials',
         ),
-        ({'zone_id': ZONE_ID, 'timeout': 0}, 'timeout must be 1 or more (seconds to wait for each answer); it is 0'),
+        ({'zone_id': ZONE_ID, 'timeout': 0}, 'timeout must be a whole number, 1 or more (seconds to wait for each answer); it is 0'),
     ],
     ids=['zone-id-path', 'zone-id-query', 'zone-name-path', 'no-scheme', 'plain-http', 'zero-timeout'],
 )
