@@ -7,17 +7,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import association_config, certificates_to_delete, summary
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_steps import association_config, cleanup, summary
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_zone import ZonePlan
+
+
+def per_hostname_aop_config(zone: Mapping[str, Any], certificates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return association_config(ZonePlan.from_dict(zone), certificates)
+
+
+def per_hostname_aop_cleanup(zone: Mapping[str, Any], certificates: Mapping[str, Any], associations: Mapping[str, Any]) -> dict[str, Any]:
+    return cleanup(ZonePlan.from_dict(zone), certificates, associations)
+
+
+def per_hostname_aop_summary(
+    zone: Mapping[str, Any], certificates: Mapping[str, Any], associations: Mapping[str, Any], tidy: Mapping[str, Any], full: bool = False
+) -> list[str]:
+    return summary(ZonePlan.from_dict(zone), certificates, associations, tidy, full=full)
 
 
 class FilterModule:
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         return {
-            'per_hostname_aop_config': association_config,
-            'per_hostname_aop_released': certificates_to_delete,
-            'per_hostname_aop_summary': summary,
+            'per_hostname_aop_config': per_hostname_aop_config,
+            'per_hostname_aop_cleanup': per_hostname_aop_cleanup,
+            'per_hostname_aop_summary': per_hostname_aop_summary,
         }

@@ -55,6 +55,13 @@ def certificate_blocks(text: str) -> str:
     return '\n'.join(blocks) + '\n' if blocks else text
 
 
+def re_encoded(text: str) -> str:
+    """The certificate blocks of text, each parsed and encoded again: whatever else the text held (a bundle's key,
+    comments) is gone, and only what was parsed travels."""
+    blocks = [block for block in pem_blocks(text) if block.startswith('-----BEGIN CERTIFICATE-----')]
+    return ''.join(load_certificate(block).public_bytes(serialization.Encoding.PEM).decode('ascii') for block in blocks)
+
+
 def load_certificate(pem: str | bytes, option: str = 'certificate') -> x509.Certificate:
     """Parse one PEM certificate; the error names the option that held it."""
     try:
@@ -176,6 +183,7 @@ def certificate_problems(
     min_days_valid: int = 0,
     upload: bool = False,
     names: dict[str, str] | None = None,
+    require_key: bool = True,
 ) -> list[str]:
     """Every reason to refuse cert (and key) before any write, each naming its option and the fix.
 
@@ -192,7 +200,7 @@ def certificate_problems(
             '%s is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client certificate '
             'that your CA issued, not the CA itself' % certificate
         )
-    if key is None and upload:
+    if key is None and upload and require_key:
         problems.append('%s is required to upload a certificate that is not on the zone yet' % private_key)
     if key is not None and not public_keys_match(cert, key):
         problems.append(
@@ -215,9 +223,11 @@ def validate_for_upload(
     now: datetime.datetime | None = None,
     min_days_valid: int = 0,
     names: dict[str, str] | None = None,
+    require_key: bool = True,
 ) -> None:
-    """Raise CertificateError with every reason to refuse this upload before any write."""
-    problems = certificate_problems(cert, key, now=now, min_days_valid=min_days_valid, upload=True, names=names)
+    """Raise CertificateError with every reason to refuse this upload before any write (require_key=False: check mode,
+    which uploads nothing, predicts it without the key)."""
+    problems = certificate_problems(cert, key, now=now, min_days_valid=min_days_valid, upload=True, names=names, require_key=require_key)
     if problems:
         raise CertificateError(*problems)
 

@@ -248,6 +248,8 @@ class HostnameAop(CloudflareModule):
             'changed_hostnames': changed,
             'voided_undeclared': sorted(undeclared),
             'released_cert_ids': self.released(current, after),
+            'certificates_in_use': self.in_use(dict(listed or {}, **after)),
+            'associations_complete': listed is not None,
             'association_reads': reads.view(),
         }
         if self.module._diff:  # pylint: disable=protected-access  # --diff, as AnsibleModule exposes it
@@ -374,6 +376,15 @@ class HostnameAop(CloudflareModule):
         if change['enabled'] and self.params['wait']:
             fields['status'] = 'active'
         return Association(change['hostname'], fields)
+
+    @staticmethod
+    def in_use(associations: dict[str, Association | None]) -> dict[str, list[str]]:
+        """{certificate id: the hostnames that use it} after the run: the whole zone's when the listing was read."""
+        used: dict[str, list[str]] = {}
+        for hostname, association in sorted(associations.items()):
+            if association is not None and association.state != 'absent' and association.cert_id:
+                used.setdefault(association.cert_id, []).append(hostname)
+        return used
 
     @staticmethod
     def released(current: dict[str, Association | None], after: dict[str, Association | None]) -> list[str]:

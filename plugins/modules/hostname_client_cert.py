@@ -514,8 +514,14 @@ class HostnameClientCert(CloudflareModule):
         """What Cloudflare would refuse of this certificate, once the zone's list is known."""
         if item.before is not None:
             refuse_pending_deletion(item.before)
-        else:
-            validate_for_upload(item.parsed, item.key, min_days_valid=self.params['min_days_valid'])
+            return
+        # Check mode uploads nothing: it predicts the upload without the key (a read-only CI job has none).
+        validate_for_upload(item.parsed, item.key, min_days_valid=self.params['min_days_valid'], require_key=not self.check_mode)
+        if item.key is None and self.check_mode:
+            self.module.warn(
+                '%s is not on the zone, so a real run uploads it, which needs its private key; none was given, so check mode '
+                'predicts the upload without checking the key' % (item.option or 'certificate')
+            )
 
     def warn_if_expiring(self, cert: x509.Certificate) -> None:
         """An adopted certificate may be close to its end: say so while there is time to rotate."""

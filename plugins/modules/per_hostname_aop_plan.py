@@ -7,20 +7,23 @@
 DOCUMENTATION = r'''
 ---
 module: per_hostname_aop_plan
-short_description: Check the variables of the role aop.cloudflare.per_hostname_aop and plan its run (no API call)
+short_description: Internal step of the role aop.cloudflare.per_hostname_aop (plan and merge), not for playbooks
 version_added: 0.2.0
 description:
-  - The preflight of the role R(aop.cloudflare.per_hostname_aop,ansible_collections.aop.cloudflare.per_hostname_aop_role);
-    it runs on the controller with the role's variables and calls no API. Not meant for playbooks of their own.
-  - Without O(assign), checks every role variable it is given (zone, credentials, certificate sets, hostnames, files)
-    and returns every problem at once, each naming its C(per_hostname_aop_*) variable, before any write. On success it
-    returns RV(plan), which holds no private key and no token.
-  - With O(state=present), each certificate and key go through the checks of M(aop.cloudflare.hostname_client_cert)
-    that an upload and an adoption share (nothing here knows which it will be), among them what a standard TLS origin
-    refuses on every pull.
-  - With O(assign), after every host of the play ran the first form, decides which host configures each zone (the first
-    in play order), and fails on every host that declares the same zone differently from another, naming both and the
-    difference.
+  - The role R(aop.cloudflare.per_hostname_aop,ansible_collections.aop.cloudflare.per_hostname_aop_role)'s own first
+    two steps; it runs on the controller with the task's variables. Use the role, not this.
+  - Without O(assign), reads the role's variables (every C(per_hostname_aop_*) variable of the role's argument spec,
+    from wherever they are set for this host), checks them all and returns every problem at once, each naming its
+    variable, before any write. On success it returns RV(plan), what this host declares: the zone, its settings, each
+    certificate (re-encoded from what was parsed, with its fingerprint, subject, issuer and expiry) with its hostnames,
+    and where its private key is to be read. It holds no private key, no token and no file's text.
+  - With C(per_hostname_aop_state=present) each certificate and key go through the checks of M(aop.cloudflare.hostname_client_cert)
+    that an upload and an adoption share. In check mode a missing private key is no problem (nothing is uploaded).
+  - With O(assign), merges the plans of the hosts of this batch that name the same zone (a name and an id of one zone
+    are one zone: the names are then looked up, the only API call it makes) and returns RV(zone), the sum of what they
+    declare; the first of them configures the zone. What cannot be merged fails every host of the zone, naming the
+    hosts and the variable. The C(free) strategy, C(run_once) on the role, and C(per_hostname_aop_exclusive) in a run
+    that does not see every host of the play are refused, each with the reason.
 author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 attributes:
@@ -30,7 +33,7 @@ attributes:
   check_mode:
     description: Can run in check mode.
     support: full
-    details: Reads and checks only, so it does the same in check mode.
+    details: Reads and checks only; in check mode a private key is not required.
   diff_mode:
     description: Shows what changes with C(--diff).
     support: none
@@ -40,106 +43,43 @@ attributes:
 options:
   assign:
     description:
-      - Name of the variable each host registered the plan in. When set, no other option may be.
+      - Name of the variable each host registered its plan in. Without it, this host's plan is made.
     type: str
-  state:
-    description: As the role variable C(per_hostname_aop_state).
-    type: str
-  zone:
-    description: As C(per_hostname_aop_zone).
-    type: str
-  zone_id:
-    description: As C(per_hostname_aop_zone_id).
-    type: str
-  api_token:
-    description: As C(per_hostname_aop_api_token); only whether it is set is used.
-    type: str
-  api_key:
-    description: As C(per_hostname_aop_api_key); only whether it is set is used.
-    type: str
-  api_email:
-    description: As C(per_hostname_aop_api_email).
-    type: str
-  base_url:
-    description: As C(per_hostname_aop_base_url).
-    type: str
-  allow_plain_http:
-    description: As C(per_hostname_aop_allow_plain_http).
-    type: bool
-  certificate:
-    description: As C(per_hostname_aop_certificate).
-    type: str
-  certificate_file:
-    description:
-      - As C(per_hostname_aop_certificate_file). A relative path is looked up where Ansible looks up files (the role's
-        and the playbook's C(files/), the playbook's directory), then in the working directory.
-    type: path
-  private_key:
-    description: As C(per_hostname_aop_private_key); checked against the certificate, never returned.
-    type: str
-  private_key_file:
-    description:
-      - As C(per_hostname_aop_private_key_file), looked up as O(certificate_file). A file that Ansible Vault encrypted is
-        decrypted (with the play's vault secrets); a key with a passphrase is refused, with how to convert it.
-    type: path
-  hostnames:
-    description: As C(per_hostname_aop_hostnames).
-    type: list
-    elements: str
-  certificates:
-    description: As C(per_hostname_aop_certificates).
-    type: list
-    elements: dict
-  tls_client_auth:
-    description: As C(per_hostname_aop_tls_client_auth).
-    type: str
-  delete_released_certificates:
-    description: As C(per_hostname_aop_delete_released_certificates).
-    type: bool
-  min_days_valid:
-    description:
-      - As C(per_hostname_aop_min_days_valid). With O(state=present), a certificate with fewer whole days left before
-        it expires is refused.
-    type: int
-  timeout:
-    description: As C(per_hostname_aop_timeout); checked to be 1 or more.
-    type: int
-  wait_timeout:
-    description: As C(per_hostname_aop_wait_timeout); checked to be 1 or more.
-    type: int
-  read_concurrency:
-    description: As C(per_hostname_aop_read_concurrency); checked to be 1 or more.
-    type: int
 notes:
-  - Relative certificate and key paths resolve the same way for C(ansible-playbook aop.cloudflare.per_hostname_aop
-    -e @vars.yml). The collection's playbook directory holds no keys, so they are found in the working directory.
+  - Relative certificate and key paths are looked up where Ansible looks up files (the role's and the playbook's
+    C(files/), the playbook's directory), then in the working directory, so they resolve the same way for
+    C(ansible-playbook aop.cloudflare.per_hostname_aop -e @vars.yml).
 seealso:
   - module: aop.cloudflare.hostname_client_cert
   - module: aop.cloudflare.hostname_aop
 '''
 
 EXAMPLES = r'''
-# The role runs these two tasks itself; shown here as it does.
-- name: Check the role's variables and plan this host's zone
+# The role runs these two tasks itself; shown here as it does, with the role's variables set on the task.
+- name: Check the role's variables and plan what this host declares
   aop.cloudflare.per_hostname_aop_plan:
-    state: present
-    zone: example.com
-    certificate_file: pki/app-client.crt
-    private_key_file: pki/app-client.key
-    hostnames: [app.example.com, api.example.com]
+  vars:
+    per_hostname_aop_zone: example.com
+    per_hostname_aop_certificate_file: pki/app-client.crt
+    per_hostname_aop_private_key_file: pki/app-client.key
+    per_hostname_aop_hostnames: [app.example.com, api.example.com]
   register: per_hostname_aop__plan
 
-- name: Decide which host configures each zone
+- name: Merge what the hosts of each zone declare
   aop.cloudflare.per_hostname_aop_plan:
     assign: per_hostname_aop__plan
 '''
 
 RETURN = r'''
 plan:
-  description: The checked plan of one zone (without O(assign)). It holds no private key and no token.
+  description: What this host declares (without O(assign)). It holds no private key, no token and no file's text.
   returned: success, without O(assign)
   type: dict
   contains:
+    host:
+      description: The inventory host.
+      type: str
+      sample: web1.example.com
     zone:
       description: The zone name, normalized; V(null) when the zone was given by id.
       type: str
@@ -152,28 +92,38 @@ plan:
       type: str
       sample: example.com
     state:
-      description: V(present) or V(absent).
+      description: V(present) or V(absent), for the hostnames and certificates this host declares.
       type: str
-    sets:
-      description: One entry per certificate set, in the order given.
+    settings:
+      description:
+        - The zone's settings as this host declares them (C(tls_client_auth), C(delete_released_certificates),
+          C(exclusive), C(base_url), C(association_reads)).
+      type: dict
+    certificates:
+      description: One entry per certificate this host declares.
       type: list
       elements: dict
       sample:
-        - index: 0
-          label: certificate for app.example.com and 1 more
-          fingerprint_sha256: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
-          expires_on: "2027-01-01T05:20:00Z"
+        - fingerprint: "8f:43:28:8a:d2:72:f3:10:3b:6f:b1:42:84:85:ea:30:14:c0:be:fe:98:a6:1a:84:e6:d6:bf:5f:fa:9e:6b:8b"
+          subject: CN=app.example.com
+          issuer: CN=Example Private CA
+          not_after: "2027-01-01T05:20:00Z"
           hostnames: [app.example.com, api.example.com]
-    hostnames:
-      description: Every hostname of every set.
-      type: list
-      elements: str
+          key: {host: web1.example.com, file: /srv/pki/client.key}
+          where: per_hostname_aop_certificate
+zone:
+  description:
+    - The zone's plan, merged from every host of the batch that names it (with O(assign)), in the form of RV(plan)
+      with C(certificates) merged (each once, with every host's hostnames), C(void_hostnames) (declared absent),
+      C(retired) (certificates only declared absent), C(kept_declared) and C(hosts).
+  returned: success, with O(assign)
+  type: dict
 configures:
   description: Whether this host runs the zone's API tasks (with O(assign)).
   returned: success, with O(assign)
   type: bool
 problems:
-  description: Every mistake found, each naming its role variable.
+  description: Every mistake found, each naming its role variable (or the hosts and the variable, for a zone that cannot be merged).
   returned: failure
   type: list
   elements: str
