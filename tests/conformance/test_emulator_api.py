@@ -146,20 +146,55 @@ def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deployment"
     control.config(activation_seconds=0)
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "active"
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
     assert api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1414)
-    control.config(activation_seconds=0)
-    api.error("GET", certificates_path(zone_id, cert_id), 404, 1552)
+    control.config(deletion_seconds=0)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
     assert api.ok("GET", certificates_path(zone_id)) == []
+
+
+def test_deletion_lasts_activation_seconds_unless_deletion_seconds_is_set(api, control, zone_id, ec_ca):
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    control.config(deletion_seconds=0.3)
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
+    time.sleep(0.3)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    time.sleep(0.3)
+    control.config(deletion_seconds=None, activation_seconds=0.3)  # active: uploaded 0.3 s ago
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
+    control.config(activation_seconds=0)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+
+
+@pytest.mark.parametrize("status", ["initializing", "pending_deployment"])
+def test_delete_of_a_deploying_certificate_is_1434(api, control, zone_id, ec_ca, status):
+    control.config(activation_seconds=3600 if status == "initializing" else 0.4)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    if status == "pending_deployment":
+        time.sleep(0.2)
+    assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == status
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1434)
+    control.config(activation_seconds=0)  # deployed: the same DELETE now goes through
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "deleted"
+
+
+def test_a_deploying_certificate_in_use_is_1434_before_1433(api, control, zone_id, ec_ca):
+    control.config(activation_seconds=3600)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    put(api, zone_id, association("app.example.com", cert_id, True))
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1434)
+    control.config(activation_seconds=0)
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1433)
 
 
 def test_delete_with_zero_activation_is_immediate(api, zone_id, ec_ca):
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "deleted"
-    api.error("GET", certificates_path(zone_id, cert_id), 404, 1552)
-    api.error("DELETE", certificates_path(zone_id, cert_id), 404, 1552)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+    api.error("DELETE", certificates_path(zone_id, cert_id), 404, 1551)
 
 
 def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_id, ec_ca):
@@ -168,10 +203,10 @@ def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_
     reformatted = {"certificate": "\n  " + leaf.cert_pem.replace("\n", "\r\n") + "\n\n", "private_key": leaf.key_pem}
     message = api.error("POST", certificates_path(zone_id), 400, 1406, json=reformatted)
     assert message == "This certificate already exists for this zone."
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, cert_id))
     api.error("POST", certificates_path(zone_id), 400, 1406, json=leaf.body())  # still pending_deletion
-    control.config(activation_seconds=0)
+    control.config(deletion_seconds=0)
     upload(api, zone_id, leaf)
 
 
@@ -184,10 +219,10 @@ def test_same_certificate_may_live_in_two_zones(api, emulator, zone_id, ec_ca):
 def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):
     ids = [upload(api, zone_id, ec_ca.issue(f"h{index}.example.com"))["id"] for index in range(10)]
     api.error("POST", certificates_path(zone_id), 400, 1407, json=ec_ca.issue().body())
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, ids[0]))
     api.error("POST", certificates_path(zone_id), 400, 1407, json=ec_ca.issue().body())  # pending_deletion counts
-    control.config(activation_seconds=0)
+    control.config(deletion_seconds=0)
     upload(api, zone_id, ec_ca.issue())
 
 
@@ -238,7 +273,7 @@ def test_bad_private_key_answers_400(api, zone_id, ec_ca):
 
 def test_malformed_certificate_id(api, zone_id):
     api.error("GET", certificates_path(zone_id, "xyz"), 404, 7003)
-    api.error("GET", certificates_path(zone_id, uuid.uuid4().hex), 404, 1552)
+    api.error("GET", certificates_path(zone_id, uuid.uuid4().hex), 404, 1551)
 
 
 # ----- step 2: tls_client_auth ------------------------------------------------------------------------------------
@@ -308,7 +343,7 @@ def test_association_status_follows_certificate(api, control, zone_id, ec_ca):
 
 
 def test_never_configured_hostname_is_404(api, zone_id):
-    api.error("GET", hostnames_path(zone_id, "nothing.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "nothing.example.com"), 404, 1553)
 
 
 def test_delete_refused_while_referenced(api, zone_id, ec_ca):
@@ -326,7 +361,7 @@ def test_void_removes_association_by_default(api, zone_id, ec_ca):
     put(api, zone_id, association("app.example.com", cert_id, True))
     [voided] = put(api, zone_id, association("app.example.com", cert_id, None))
     assert voided["enabled"] is None and voided["hostname"] == "app.example.com"
-    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1553)
     put(api, zone_id, association("app.example.com", cert_id, None))  # voiding again is harmless
 
 
@@ -338,7 +373,7 @@ def test_void_reads_back_null_in_null_mode(api, control, zone_id, ec_ca):
     got = api.ok("GET", hostnames_path(zone_id, "app.example.com"))
     assert got["enabled"] is None and got["cert_id"] == cert_id
     api.ok("DELETE", certificates_path(zone_id, cert_id))  # a void association does not hold the certificate
-    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1551)  # gone with its certificate
+    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1553)  # gone with its certificate
 
 
 def test_unknown_or_deleted_cert_id_is_1415(api, zone_id, emulator, ec_ca):
@@ -353,8 +388,8 @@ def test_unknown_or_deleted_cert_id_is_1415(api, zone_id, emulator, ec_ca):
 
 
 def test_pending_deletion_cert_id_is_1414(api, control, zone_id, ec_ca):
-    control.config(activation_seconds=3600)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, cert_id))
     api.error("PUT", hostnames_path(zone_id), 400, 1414, json={"config": [association("app.example.com", cert_id, True)]})
 
@@ -375,7 +410,7 @@ def test_put_is_atomic(api, zone_id, ec_ca):
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     bad_items = [association("good.example.com", cert_id, True), association("bad.example.com", str(uuid.uuid4()), True)]
     api.error("PUT", hostnames_path(zone_id), 400, 1415, json={"config": bad_items})
-    api.error("GET", hostnames_path(zone_id, "good.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "good.example.com"), 404, 1553)
 
 
 def test_moving_hostname_frees_old_certificate(api, zone_id, ec_ca):

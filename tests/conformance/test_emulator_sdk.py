@@ -94,7 +94,7 @@ def test_sdk_sees_cloudflare_errors(client, emulator, ec_ca):
     assert first_error_code(duplicate.value) == 1406
     with pytest.raises(cloudflare.NotFoundError) as missing:
         client.origin_tls_client_auth.hostnames.get("never.example.com", zone_id=zone_id)
-    assert first_error_code(missing.value) == 1551
+    assert first_error_code(missing.value) == 1553
 
 
 def test_sdk_with_global_key_and_bad_token(make_client, emulator):

@@ -22,6 +22,10 @@ def _check_activation_seconds(value):
     return _is_number(value) and value >= 0
 
 
+def _check_deletion_seconds(value):
+    return value is None or _check_activation_seconds(value)
+
+
 def _check_rate_limit(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -41,6 +45,7 @@ def _check_void_mode(value):
 KNOB_CHECKS = {
     "latency_ms": (_check_latency_ms, "an integer >= 0"),
     "activation_seconds": (_check_activation_seconds, "a number >= 0"),
+    "deletion_seconds": (_check_deletion_seconds, "null or a number >= 0"),
     "rate_limit": (_check_rate_limit, "an integer >= 1"),
     "rate_window": (_check_rate_window, "a number > 0"),
     "list_page_size": (_check_list_page_size, "null or an integer >= 1"),
@@ -54,6 +59,7 @@ class RuntimeConfig:
 
     latency_ms: int = 0
     activation_seconds: float = DEFAULT_ACTIVATION_SECONDS
+    deletion_seconds: float | None = None  # None: as long as activation_seconds
     rate_limit: int = DEFAULT_RATE_LIMIT
     rate_window: float = DEFAULT_RATE_WINDOW
     list_page_size: int | None = None
@@ -62,6 +68,11 @@ class RuntimeConfig:
 
     def __post_init__(self):
         self.update({name: getattr(self, name) for name in KNOB_CHECKS})
+
+    @property
+    def deletion_window(self):
+        """Seconds a deleted certificate stays pending_deletion."""
+        return self.activation_seconds if self.deletion_seconds is None else self.deletion_seconds
 
     def as_dict(self):
         """The knobs as a JSON-ready dict."""

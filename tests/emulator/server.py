@@ -180,7 +180,7 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     """The emulator: state, knobs, faults and request log, served over HTTP on 127.0.0.1.
 
     Knobs (keyword arguments, also changeable later through `.config.update({...})` or the control API):
-    latency_ms, activation_seconds, rate_limit, rate_window, list_page_size, void_mode.
+    latency_ms, activation_seconds, deletion_seconds, rate_limit, rate_window, list_page_size, void_mode.
     """
 
     def __init__(
@@ -310,6 +310,9 @@ def parse_args(argv):
     parser.add_argument("--api-email", default=DEFAULT_API_EMAIL)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--activation-seconds", type=float, default=DEFAULT_ACTIVATION_SECONDS)
+    parser.add_argument(
+        "--deletion-seconds", type=float, default=None, help="how long a deleted certificate stays pending_deletion (default: --activation-seconds)"
+    )
     parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT)
     parser.add_argument("--rate-window", type=float, default=DEFAULT_RATE_WINDOW)
     parser.add_argument("--list-page-size", type=int, default=None, help="paginate the certificate list (default: one page)")
@@ -329,6 +332,7 @@ def main(argv=None):
     knobs = {
         "latency_ms": args.latency_ms,
         "activation_seconds": args.activation_seconds,
+        "deletion_seconds": args.deletion_seconds,
         "rate_limit": args.rate_limit,
         "rate_window": args.rate_window,
         "list_page_size": args.list_page_size,
