@@ -3,12 +3,19 @@
 # pylint: disable=missing-function-docstring  # test names say what they check
 # pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
 
+import datetime
 import hashlib
 import time
 import uuid
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+from cryptography.x509.oid import NameOID
+
+# helpers put the repository on sys.path
+from tests.pki import cert_pem, key_pem, new_key, resigned  # pylint: disable=wrong-import-order,import-error
 
 from .helpers import OTHER_ZONE, READ_ONLY_TOKEN, ZONE, Api, association, certificates_path, hostnames_path, setting_path, token_headers
 
@@ -123,7 +130,7 @@ def test_upload_reports_certificate_fields(api, zone_id, rsa_ca):
     result = upload(api, zone_id, leaf)
     assert uuid.UUID(result["id"])
     assert result["status"] == "active"
-    assert result["issuer"] == rsa_ca.cert.subject.rfc4514_string()
+    assert result["issuer"] == "Emulator Test RSA CA"  # the issuer's CN: a display name, not its DN
     assert result["serial_number"] == str(leaf.cert.serial_number)
     assert result["signature"] == "SHA256WithRSA"
     assert result["expires_on"] == leaf.cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -136,6 +143,73 @@ def test_upload_reports_certificate_fields(api, zone_id, rsa_ca):
 
 def test_ecdsa_certificate_signed_by_ecdsa_ca(api, zone_id, ec_ca):
     assert upload(api, zone_id, ec_ca.issue())["signature"] == "ECDSAWithSHA256"
+
+
+def leaf_body(issuer_name, issuer_key, algorithm=None, rsa_padding=None):
+    """Upload body of an EC leaf signed by issuer_key in issuer_name's name (the emulator checks no chain)."""
+    key = new_key("ec")
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.example.com")]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    cert = builder.sign(issuer_key, algorithm, rsa_padding=rsa_padding)
+    return {"certificate": cert_pem(cert), "private_key": key_pem(key)}
+
+
+def attributes(*pairs):
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
+
+
+CN, O, OU, C = NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.COUNTRY_NAME
+
+
+@pytest.mark.parametrize(
+    "issuer, shown",
+    [
+        (attributes((C, "BE"), (O, "GlobalSign nv-sa"), (CN, "GlobalSign RSA OV SSL CA 2018")), "GlobalSign RSA OV SSL CA 2018"),
+        (attributes((C, "BE"), (O, "GlobalSign")), "GlobalSign"),
+        (attributes((CN, "Root"), (CN, "Issuing CA")), "Issuing CA"),
+        (attributes((O, "First"), (O, "Second")), "First"),
+        (attributes((C, "US"), (OU, "Unit")), "OU=Unit,C=US"),
+    ],
+    ids=["cn", "o-without-cn", "last-cn", "first-o", "neither"],
+)
+def test_issuer_is_a_display_name_not_a_dn(api, zone_id, issuer, shown):
+    result = api.ok("POST", certificates_path(zone_id), json=leaf_body(issuer, new_key("ec"), hashes.SHA256()))
+    assert result["issuer"] == shown
+    assert api.ok("GET", certificates_path(zone_id, result["id"]))["issuer"] == shown
+
+
+ISSUER = attributes((CN, "Signer"))
+
+
+@pytest.mark.parametrize(
+    "issuer_key, algorithm, rsa_padding, shown",
+    [
+        (new_key("rsa"), hashes.SHA384(), None, "SHA384WithRSA"),
+        (new_key("rsa"), hashes.SHA512(), None, "SHA512WithRSA"),
+        (new_key("ec"), hashes.SHA384(), None, "ECDSAWithSHA384"),
+        (new_key("ec"), hashes.SHA512(), None, "ECDSAWithSHA512"),
+        (new_key("rsa"), hashes.SHA224(), None, "Unknown Signature"),
+        (new_key("rsa"), hashes.SHA256(), padding.PSS(padding.MGF1(hashes.SHA256()), 32), "Unknown Signature"),
+        (ed25519.Ed25519PrivateKey.generate(), None, None, "Unknown Signature"),
+    ],
+    ids=["rsa-sha384", "rsa-sha512", "ecdsa-sha384", "ecdsa-sha512", "rsa-sha224", "rsa-pss", "ed25519"],
+)
+def test_signature_names_follow_cfssl(api, zone_id, issuer_key, algorithm, rsa_padding, shown):
+    result = api.ok("POST", certificates_path(zone_id), json=leaf_body(ISSUER, issuer_key, algorithm, rsa_padding))
+    assert result["signature"] == shown
+
+
+def test_sha1_with_rsa_is_named(api, zone_id, rsa_ca):
+    leaf = resigned(rsa_ca.issue(kind="rsa"), rsa_ca.key, "sha1")
+    assert upload(api, zone_id, leaf)["signature"] == "SHA1WithRSA"
 
 
 def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec_ca):
