@@ -107,7 +107,7 @@ def test_unknown_route_and_wrong_verb(api, zone_id):
     assert response.status_code == 405
     assert response.json()["errors"][0]["code"] == 10405
     assert response.headers["Allow"] == "GET, POST"
-    api.error("GET", hostnames_path(zone_id), 405, 10405)
+    api.error("POST", hostnames_path(zone_id), 405, 10405)
     api.error("POST", "/zones", 405, 10405)
     api.error("FOO", "/zones", 405, 10405)  # a verb http.server itself does not know
 

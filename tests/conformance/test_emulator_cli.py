@@ -81,6 +81,8 @@ def test_cli_knobs_reach_the_config(start_process, schema_checker):
         "2",
         "--void-mode",
         "null",
+        "--association-listing",
+        "off",
     )
     client = Api(emulator.info["control_url"], {}, schema_checker)
     assert client.session.get(emulator.info["control_url"] + "/config", timeout=5).json()["result"] == {
@@ -91,6 +93,7 @@ def test_cli_knobs_reach_the_config(start_process, schema_checker):
         "rate_window": 10,
         "list_page_size": 2,
         "void_mode": "null",
+        "association_listing": "off",
     }
     assert emulator.stop() == 0
 

@@ -204,8 +204,11 @@ def test_config_defaults_and_validation(emulator, control):
         "rate_window": 300,
         "list_page_size": None,
         "void_mode": "remove",
+        "association_listing": "on",
     }
     for bad in (
+        {"association_listing": True},
+        {"association_listing": "no"},
         {"latency_ms": -1},
         {"deletion_seconds": -1},
         {"deletion_seconds": "1"},

@@ -7,6 +7,7 @@ DEFAULT_ACTIVATION_SECONDS = 2
 DEFAULT_RATE_LIMIT = 1200
 DEFAULT_RATE_WINDOW = 300
 VOID_MODES = ("remove", "null")
+SWITCH = ("on", "off")
 
 
 def _is_number(value):
@@ -42,6 +43,10 @@ def _check_void_mode(value):
     return value in VOID_MODES
 
 
+def _check_switch(value):
+    return value in SWITCH
+
+
 KNOB_CHECKS = {
     "latency_ms": (_check_latency_ms, "an integer >= 0"),
     "activation_seconds": (_check_activation_seconds, "a number >= 0"),
@@ -50,6 +55,7 @@ KNOB_CHECKS = {
     "rate_window": (_check_rate_window, "a number > 0"),
     "list_page_size": (_check_list_page_size, "null or an integer >= 1"),
     "void_mode": (_check_void_mode, "one of " + ", ".join(VOID_MODES)),
+    "association_listing": (_check_switch, "one of " + ", ".join(SWITCH)),
 }
 
 
@@ -64,6 +70,7 @@ class RuntimeConfig:
     rate_window: float = DEFAULT_RATE_WINDOW
     list_page_size: int | None = None
     void_mode: str = "remove"
+    association_listing: str = "on"  # off: GET .../hostnames answers as an unknown route
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def __post_init__(self):

@@ -306,6 +306,14 @@ class Store:
             associations.pop(hostname, None)
         return association
 
+    def list_associations(self, zone_id, statuses=None):
+        """The zone's associations as the per-hostname GET shows them (voided ones too in void_mode=null), ordered by
+        hostname; only those whose status is in `statuses` unless it is None."""
+        with self._lock:
+            zone, now = self._zone(zone_id), self._clock()
+            views = [self._association_view(assoc, zone.certificates[assoc.cert_id], now) for _name, assoc in sorted(zone.associations.items())]
+            return [view for view in views if statuses is None or view["status"] in statuses]
+
     def get_association(self, zone_id, hostname):
         """One association; 404 (1553) when the hostname was never configured or its association was removed."""
         with self._lock:
