@@ -245,10 +245,10 @@ def test_deletion_lasts_activation_seconds_unless_deletion_seconds_is_set(api, c
 
 @pytest.mark.parametrize("status", ["initializing", "pending_deployment"])
 def test_delete_of_a_deploying_certificate_is_1434(api, control, zone_id, ec_ca, status):
-    control.config(activation_seconds=3600 if status == "initializing" else 0.4)
+    control.config(activation_seconds=3600 if status == "initializing" else 2)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     if status == "pending_deployment":
-        time.sleep(0.2)
+        time.sleep(1.05)  # pending_deployment from 1 s to 2 s after the upload
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == status
     api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1434)
     control.config(activation_seconds=0)  # deployed: the same DELETE now goes through
