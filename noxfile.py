@@ -168,7 +168,7 @@ def _tasks(session: nox.Session, *args: str, env: dict[str, str] | None = None) 
 def conformance(session: nox.Session) -> None:
     """The emulator against Cloudflare's OpenAPI schema, example bodies and SDKs (tests/conformance)."""
     _install(session, 'requirements-dev.txt')
-    session.run('python', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/conformance')
+    session.run('python', '-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/conformance', *session.posargs)
 
 
 @nox.session(python=MAIN_PYTHON, default=True)

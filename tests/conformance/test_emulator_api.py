@@ -3,12 +3,19 @@
 # pylint: disable=missing-function-docstring  # test names say what they check
 # pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
 
+import datetime
 import hashlib
 import time
 import uuid
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ed25519, padding
+from cryptography.x509.oid import NameOID
+
+# helpers put the repository on sys.path
+from tests.pki import cert_pem, key_pem, new_key, resigned  # pylint: disable=wrong-import-order,import-error
 
 from .helpers import OTHER_ZONE, READ_ONLY_TOKEN, ZONE, Api, association, certificates_path, hostnames_path, setting_path, token_headers
 
@@ -100,7 +107,7 @@ def test_unknown_route_and_wrong_verb(api, zone_id):
     assert response.status_code == 405
     assert response.json()["errors"][0]["code"] == 10405
     assert response.headers["Allow"] == "GET, POST"
-    api.error("GET", hostnames_path(zone_id), 405, 10405)
+    api.error("POST", hostnames_path(zone_id), 405, 10405)
     api.error("POST", "/zones", 405, 10405)
     api.error("FOO", "/zones", 405, 10405)  # a verb http.server itself does not know
 
@@ -123,7 +130,7 @@ def test_upload_reports_certificate_fields(api, zone_id, rsa_ca):
     result = upload(api, zone_id, leaf)
     assert uuid.UUID(result["id"])
     assert result["status"] == "active"
-    assert result["issuer"] == rsa_ca.cert.subject.rfc4514_string()
+    assert result["issuer"] == "Emulator Test RSA CA"  # the issuer's CN: a display name, not its DN
     assert result["serial_number"] == str(leaf.cert.serial_number)
     assert result["signature"] == "SHA256WithRSA"
     assert result["expires_on"] == leaf.cert.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -138,6 +145,73 @@ def test_ecdsa_certificate_signed_by_ecdsa_ca(api, zone_id, ec_ca):
     assert upload(api, zone_id, ec_ca.issue())["signature"] == "ECDSAWithSHA256"
 
 
+def leaf_body(issuer_name, issuer_key, algorithm=None, rsa_padding=None):
+    """Upload body of an EC leaf signed by issuer_key in issuer_name's name (the emulator checks no chain)."""
+    key = new_key("ec")
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "app.example.com")]))
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=30))
+    )
+    cert = builder.sign(issuer_key, algorithm, rsa_padding=rsa_padding)
+    return {"certificate": cert_pem(cert), "private_key": key_pem(key)}
+
+
+def attributes(*pairs):
+    return x509.Name([x509.NameAttribute(oid, value) for oid, value in pairs])
+
+
+CN, O, OU, C = NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME, NameOID.COUNTRY_NAME
+
+
+@pytest.mark.parametrize(
+    "issuer, shown",
+    [
+        (attributes((C, "BE"), (O, "GlobalSign nv-sa"), (CN, "GlobalSign RSA OV SSL CA 2018")), "GlobalSign RSA OV SSL CA 2018"),
+        (attributes((C, "BE"), (O, "GlobalSign")), "GlobalSign"),
+        (attributes((CN, "Root"), (CN, "Issuing CA")), "Issuing CA"),
+        (attributes((O, "First"), (O, "Second")), "First"),
+        (attributes((C, "US"), (OU, "Unit")), "OU=Unit,C=US"),
+    ],
+    ids=["cn", "o-without-cn", "last-cn", "first-o", "neither"],
+)
+def test_issuer_is_a_display_name_not_a_dn(api, zone_id, issuer, shown):
+    result = api.ok("POST", certificates_path(zone_id), json=leaf_body(issuer, new_key("ec"), hashes.SHA256()))
+    assert result["issuer"] == shown
+    assert api.ok("GET", certificates_path(zone_id, result["id"]))["issuer"] == shown
+
+
+ISSUER = attributes((CN, "Signer"))
+
+
+@pytest.mark.parametrize(
+    "issuer_key, algorithm, rsa_padding, shown",
+    [
+        (new_key("rsa"), hashes.SHA384(), None, "SHA384WithRSA"),
+        (new_key("rsa"), hashes.SHA512(), None, "SHA512WithRSA"),
+        (new_key("ec"), hashes.SHA384(), None, "ECDSAWithSHA384"),
+        (new_key("ec"), hashes.SHA512(), None, "ECDSAWithSHA512"),
+        (new_key("rsa"), hashes.SHA224(), None, "Unknown Signature"),
+        (new_key("rsa"), hashes.SHA256(), padding.PSS(padding.MGF1(hashes.SHA256()), 32), "Unknown Signature"),
+        (ed25519.Ed25519PrivateKey.generate(), None, None, "Unknown Signature"),
+    ],
+    ids=["rsa-sha384", "rsa-sha512", "ecdsa-sha384", "ecdsa-sha512", "rsa-sha224", "rsa-pss", "ed25519"],
+)
+def test_signature_names_follow_cfssl(api, zone_id, issuer_key, algorithm, rsa_padding, shown):
+    result = api.ok("POST", certificates_path(zone_id), json=leaf_body(ISSUER, issuer_key, algorithm, rsa_padding))
+    assert result["signature"] == shown
+
+
+def test_sha1_with_rsa_is_named(api, zone_id, rsa_ca):
+    leaf = resigned(rsa_ca.issue(kind="rsa"), rsa_ca.key, "sha1")
+    assert upload(api, zone_id, leaf)["signature"] == "SHA1WithRSA"
+
+
 def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec_ca):
     control.config(activation_seconds=0.6)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
@@ -146,20 +220,55 @@ def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deployment"
     control.config(activation_seconds=0)
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "active"
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
     assert api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1414)
-    control.config(activation_seconds=0)
-    api.error("GET", certificates_path(zone_id, cert_id), 404, 1552)
+    control.config(deletion_seconds=0)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
     assert api.ok("GET", certificates_path(zone_id)) == []
+
+
+def test_deletion_lasts_activation_seconds_unless_deletion_seconds_is_set(api, control, zone_id, ec_ca):
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    control.config(deletion_seconds=0.3)
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
+    time.sleep(0.3)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    time.sleep(0.3)
+    control.config(deletion_seconds=None, activation_seconds=0.3)  # active: uploaded 0.3 s ago
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "pending_deletion"
+    control.config(activation_seconds=0)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+
+
+@pytest.mark.parametrize("status", ["initializing", "pending_deployment"])
+def test_delete_of_a_deploying_certificate_is_1434(api, control, zone_id, ec_ca, status):
+    control.config(activation_seconds=3600 if status == "initializing" else 2)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    if status == "pending_deployment":
+        time.sleep(1.05)  # pending_deployment from 1 s to 2 s after the upload
+    assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == status
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1434)
+    control.config(activation_seconds=0)  # deployed: the same DELETE now goes through
+    assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "deleted"
+
+
+def test_a_deploying_certificate_in_use_is_1434_before_1433(api, control, zone_id, ec_ca):
+    control.config(activation_seconds=3600)
+    cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    put(api, zone_id, association("app.example.com", cert_id, True))
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1434)
+    control.config(activation_seconds=0)
+    api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1433)
 
 
 def test_delete_with_zero_activation_is_immediate(api, zone_id, ec_ca):
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     assert api.ok("DELETE", certificates_path(zone_id, cert_id))["status"] == "deleted"
-    api.error("GET", certificates_path(zone_id, cert_id), 404, 1552)
-    api.error("DELETE", certificates_path(zone_id, cert_id), 404, 1552)
+    api.error("GET", certificates_path(zone_id, cert_id), 404, 1551)
+    api.error("DELETE", certificates_path(zone_id, cert_id), 404, 1551)
 
 
 def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_id, ec_ca):
@@ -168,10 +277,10 @@ def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_
     reformatted = {"certificate": "\n  " + leaf.cert_pem.replace("\n", "\r\n") + "\n\n", "private_key": leaf.key_pem}
     message = api.error("POST", certificates_path(zone_id), 400, 1406, json=reformatted)
     assert message == "This certificate already exists for this zone."
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, cert_id))
     api.error("POST", certificates_path(zone_id), 400, 1406, json=leaf.body())  # still pending_deletion
-    control.config(activation_seconds=0)
+    control.config(deletion_seconds=0)
     upload(api, zone_id, leaf)
 
 
@@ -184,10 +293,10 @@ def test_same_certificate_may_live_in_two_zones(api, emulator, zone_id, ec_ca):
 def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):
     ids = [upload(api, zone_id, ec_ca.issue(f"h{index}.example.com"))["id"] for index in range(10)]
     api.error("POST", certificates_path(zone_id), 400, 1407, json=ec_ca.issue().body())
-    control.config(activation_seconds=3600)
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, ids[0]))
     api.error("POST", certificates_path(zone_id), 400, 1407, json=ec_ca.issue().body())  # pending_deletion counts
-    control.config(activation_seconds=0)
+    control.config(deletion_seconds=0)
     upload(api, zone_id, ec_ca.issue())
 
 
@@ -238,7 +347,7 @@ def test_bad_private_key_answers_400(api, zone_id, ec_ca):
 
 def test_malformed_certificate_id(api, zone_id):
     api.error("GET", certificates_path(zone_id, "xyz"), 404, 7003)
-    api.error("GET", certificates_path(zone_id, uuid.uuid4().hex), 404, 1552)
+    api.error("GET", certificates_path(zone_id, uuid.uuid4().hex), 404, 1551)
 
 
 # ----- step 2: tls_client_auth ------------------------------------------------------------------------------------
@@ -308,7 +417,7 @@ def test_association_status_follows_certificate(api, control, zone_id, ec_ca):
 
 
 def test_never_configured_hostname_is_404(api, zone_id):
-    api.error("GET", hostnames_path(zone_id, "nothing.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "nothing.example.com"), 404, 1553)
 
 
 def test_delete_refused_while_referenced(api, zone_id, ec_ca):
@@ -326,7 +435,7 @@ def test_void_removes_association_by_default(api, zone_id, ec_ca):
     put(api, zone_id, association("app.example.com", cert_id, True))
     [voided] = put(api, zone_id, association("app.example.com", cert_id, None))
     assert voided["enabled"] is None and voided["hostname"] == "app.example.com"
-    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1553)
     put(api, zone_id, association("app.example.com", cert_id, None))  # voiding again is harmless
 
 
@@ -338,7 +447,7 @@ def test_void_reads_back_null_in_null_mode(api, control, zone_id, ec_ca):
     got = api.ok("GET", hostnames_path(zone_id, "app.example.com"))
     assert got["enabled"] is None and got["cert_id"] == cert_id
     api.ok("DELETE", certificates_path(zone_id, cert_id))  # a void association does not hold the certificate
-    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1551)  # gone with its certificate
+    api.error("GET", hostnames_path(zone_id, "app.example.com"), 404, 1553)  # gone with its certificate
 
 
 def test_unknown_or_deleted_cert_id_is_1415(api, zone_id, emulator, ec_ca):
@@ -353,8 +462,8 @@ def test_unknown_or_deleted_cert_id_is_1415(api, zone_id, emulator, ec_ca):
 
 
 def test_pending_deletion_cert_id_is_1414(api, control, zone_id, ec_ca):
-    control.config(activation_seconds=3600)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
+    control.config(deletion_seconds=3600)
     api.ok("DELETE", certificates_path(zone_id, cert_id))
     api.error("PUT", hostnames_path(zone_id), 400, 1414, json={"config": [association("app.example.com", cert_id, True)]})
 
@@ -375,7 +484,7 @@ def test_put_is_atomic(api, zone_id, ec_ca):
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     bad_items = [association("good.example.com", cert_id, True), association("bad.example.com", str(uuid.uuid4()), True)]
     api.error("PUT", hostnames_path(zone_id), 400, 1415, json={"config": bad_items})
-    api.error("GET", hostnames_path(zone_id, "good.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "good.example.com"), 404, 1553)
 
 
 def test_moving_hostname_frees_old_certificate(api, zone_id, ec_ca):

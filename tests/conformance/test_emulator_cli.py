@@ -67,16 +67,33 @@ def test_first_line_describes_the_emulator(start_process):
 
 def test_cli_knobs_reach_the_config(start_process, schema_checker):
     emulator = start_process(
-        "--latency-ms", "5", "--activation-seconds", "0", "--rate-limit", "50", "--rate-window", "10", "--list-page-size", "2", "--void-mode", "null"
+        "--latency-ms",
+        "5",
+        "--activation-seconds",
+        "0",
+        "--deletion-seconds",
+        "7",
+        "--rate-limit",
+        "50",
+        "--rate-window",
+        "10",
+        "--list-page-size",
+        "2",
+        "--void-mode",
+        "null",
+        "--association-listing",
+        "off",
     )
     client = Api(emulator.info["control_url"], {}, schema_checker)
     assert client.session.get(emulator.info["control_url"] + "/config", timeout=5).json()["result"] == {
         "latency_ms": 5,
         "activation_seconds": 0,
+        "deletion_seconds": 7,
         "rate_limit": 50,
         "rate_window": 10,
         "list_page_size": 2,
         "void_mode": "null",
+        "association_listing": "off",
     }
     assert emulator.stop() == 0
 

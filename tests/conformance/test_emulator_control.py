@@ -196,8 +196,27 @@ def test_requests_an_earlier_fault_takes_do_not_count_for_an_every_fault(api, co
 
 
 def test_config_defaults_and_validation(emulator, control):
-    assert control.config() == {"latency_ms": 0, "activation_seconds": 0, "rate_limit": 1200, "rate_window": 300, "list_page_size": None, "void_mode": "remove"}
-    for bad in ({"latency_ms": -1}, {"void_mode": "keep"}, {"rate_limit": 0}, {"list_page_size": True}, {"colour": 1}):
+    assert control.config() == {
+        "latency_ms": 0,
+        "activation_seconds": 0,
+        "deletion_seconds": None,
+        "rate_limit": 1200,
+        "rate_window": 300,
+        "list_page_size": None,
+        "void_mode": "remove",
+        "association_listing": "on",
+    }
+    for bad in (
+        {"association_listing": True},
+        {"association_listing": "no"},
+        {"latency_ms": -1},
+        {"deletion_seconds": -1},
+        {"deletion_seconds": "1"},
+        {"void_mode": "keep"},
+        {"rate_limit": 0},
+        {"list_page_size": True},
+        {"colour": 1},
+    ):
         response = requests.patch(emulator.control_url + "/config", json=bad, timeout=5)
         assert response.status_code == 400, bad
     assert control.config()["void_mode"] == "remove"

@@ -17,6 +17,7 @@ from openapi_core.validation.response.exceptions import InvalidData
 
 from .helpers import (
     API_PREFIX,
+    ASSOCIATION_LIST_OPERATION,
     FIXTURES_DIR,
     SCHEMA_HOST,
     Api,
@@ -41,6 +42,7 @@ EMULATED_OPERATIONS = {
     "per-hostname-authenticated-origin-pull-delete-hostname-client-certificate",
     "per-hostname-authenticated-origin-pull-enable-or-disable-a-hostname-for-client-authentication",
     "per-hostname-authenticated-origin-pull-get-the-hostname-status-for-client-authentication",
+    ASSOCIATION_LIST_OPERATION,
     "zone-settings-get-single-setting",
     "zone-settings-edit-single-setting",
 }
@@ -80,11 +82,13 @@ def exercise_every_operation(api, control, zone_id, ec_ca):
     api.ok("GET", certificates_path(zone_id))
     api.error("GET", certificates_path("0" * 32), 404, 1001)
     api.ok("GET", certificates_path(zone_id, cert_id))
-    api.error("GET", certificates_path(zone_id, unknown), 404, 1552)
+    api.error("GET", certificates_path(zone_id, unknown), 404, 1551)
     api.ok("PUT", hostnames_path(zone_id), json={"config": [association("app.example.com", cert_id, True)]})
     api.error("PUT", hostnames_path(zone_id), 400, 1415, json={"config": [association("app.example.com", unknown, True)]})
     api.ok("GET", hostnames_path(zone_id, "app.example.com"))
-    api.error("GET", hostnames_path(zone_id, "other.example.com"), 404, 1551)
+    api.error("GET", hostnames_path(zone_id, "other.example.com"), 404, 1553)
+    api.ok("GET", hostnames_path(zone_id), params={"status": "all", "per_page": 1000})
+    api.error("GET", hostnames_path(zone_id), 400, 1400, params={"per_page": 1001})
     api.error("DELETE", certificates_path(zone_id, cert_id), 400, 1433)
     api.ok("PUT", hostnames_path(zone_id), json={"config": [association("app.example.com", cert_id, None)]})
     api.ok("DELETE", certificates_path(zone_id, cert_id))
@@ -138,8 +142,8 @@ def envelope(result):
 
 
 def test_unknown_operation_fails(schema_checker):
-    with pytest.raises(AssertionError):  # the schema has no GET on .../hostnames
-        schema_checker.check(exchange("GET", ZONE_PATH + "/origin_tls_client_auth/hostnames", 200, envelope([])))
+    with pytest.raises(AssertionError):  # the schema has no PATCH on .../hostnames
+        schema_checker.check(exchange("PATCH", ZONE_PATH + "/origin_tls_client_auth/hostnames", 200, envelope([])))
     with pytest.raises(AssertionError):  # nor any /accounts path
         schema_checker.check(exchange("GET", "https://emulator/client/v4/accounts", 200, envelope([])))
 

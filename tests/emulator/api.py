@@ -17,6 +17,9 @@ ZONE_ID = re.compile(r"^[0-9a-f]{32}$")
 CERT_ID = re.compile(r"^(?:[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$", re.IGNORECASE)
 UNPAGINATED_PER_PAGE = 50
 ZONES_PER_PAGE = (20, 5, 50)  # default, minimum, maximum
+ASSOCIATIONS_PER_PAGE = (50, 1, 1000)  # default, minimum, maximum, as the listing's schema declares them
+# The listing's `status` filter: these (comma-separated) or "all"; without it, active only. No "initializing".
+ASSOCIATION_STATUS_FILTERS = ("active", "pending_deployment", "pending_deletion", "deleted", "deployment_timed_out", "deletion_timed_out")
 HOSTNAME_AOP = r"/zones/(?P<zone_id>[^/]+)/origin_tls_client_auth/hostnames"
 
 
@@ -79,8 +82,8 @@ def json_body(request):
         raise APIError(400, errors.MALFORMED_JSON, "Malformed JSON in request body") from exc
 
 
-def int_query(request, name, default, minimum=1):
-    """An integer query parameter (>= minimum); 400 when it is not one."""
+def int_query(request, name, default, minimum=1, maximum=None):
+    """An integer query parameter (minimum..maximum); 400 when it is not one."""
     raw = request.query_value(name)
     if raw is None:
         return default
@@ -90,7 +93,26 @@ def int_query(request, name, default, minimum=1):
         raise errors.invalid_request(f"{name} must be an integer.") from exc
     if value < minimum:
         raise errors.invalid_request(f"{name} must be >= {minimum}.")
+    if maximum is not None and value > maximum:
+        raise errors.invalid_request(f"{name} must be <= {maximum}.")
     return value
+
+
+def status_filter(request):
+    """The listing's `status`: a set of statuses, or None for all; 400 for anything else."""
+    raw = request.query_value("status")
+    if raw is None:
+        return {"active"}
+    if raw == "all":
+        return None
+    wanted = raw.split(",")
+    unknown = [value for value in wanted if value not in ASSOCIATION_STATUS_FILTERS]
+    if unknown:
+        raise errors.invalid_request(
+            f"status: {', '.join(repr(value) for value in unknown)} is not a status to filter by; give one or more of "
+            f"{', '.join(ASSOCIATION_STATUS_FILTERS)} (comma-separated), or all."
+        )
+    return set(wanted)
 
 
 def paginate(items, page, per_page):
@@ -127,7 +149,7 @@ class CloudflareAPI:
             (re.compile(r"/zones"), {"GET": self.list_zones}),
             (re.compile(HOSTNAME_AOP + r"/certificates"), {"GET": self.list_certificates, "POST": self.upload_certificate}),
             (re.compile(HOSTNAME_AOP + r"/certificates/(?P<certificate_id>[^/]+)"), {"GET": self.get_certificate, "DELETE": self.delete_certificate}),
-            (re.compile(HOSTNAME_AOP), {"PUT": self.put_hostnames}),
+            (re.compile(HOSTNAME_AOP), {"GET": self.list_associations, "PUT": self.put_hostnames}),
             (re.compile(HOSTNAME_AOP + r"/(?P<hostname>[^/]+)"), {"GET": self.get_hostname}),
             (re.compile(r"/zones/(?P<zone_id>[^/]+)/settings/(?P<setting_id>[^/]+)"), {"GET": self.get_setting, "PATCH": self.patch_setting}),
         ]
@@ -176,10 +198,18 @@ class CloudflareAPI:
             match = pattern.fullmatch(route_path)
             if match is None:
                 continue
-            if request.method not in methods:
-                raise APIError(405, errors.METHOD_NOT_ALLOWED, "Method not allowed", headers={"Allow": ", ".join(methods)})
-            return methods[request.method], match.groupdict()
+            off = self._switched_off()
+            allowed = {verb: handler for verb, handler in methods.items() if handler not in off}
+            if request.method not in allowed:
+                if request.method in methods:  # turned off by a knob: as if the API had no such route
+                    raise errors.no_route()
+                raise APIError(405, errors.METHOD_NOT_ALLOWED, "Method not allowed", headers={"Allow": ", ".join(allowed)})
+            return allowed[request.method], match.groupdict()
         raise errors.no_route()
+
+    def _switched_off(self):
+        """Endpoints a knob has turned off."""
+        return [self.list_associations] if self._config.association_listing == "off" else []
 
     def _authenticate(self, headers, write):
         """Bearer token, or X-Auth-Email + X-Auth-Key; the read-only token may only GET."""
@@ -230,6 +260,14 @@ class CloudflareAPI:
         """DELETE one certificate (any body is ignored: the SDKs send none)."""
         self._check_certificate_id(request, certificate_id)
         return success(self._store.delete_certificate(zone_id, certificate_id))
+
+    def list_associations(self, request, zone_id):
+        """GET the zone's associations: ?page=&per_page= (50, at most 1000), ?status= (active unless given), by hostname."""
+        default, lowest, highest = ASSOCIATIONS_PER_PAGE
+        page = int_query(request, "page", 1)
+        per_page = int_query(request, "per_page", default, lowest, highest)
+        associations = self._store.list_associations(zone_id, status_filter(request))
+        return success(*paginate(associations, page, per_page))
 
     def put_hostnames(self, request, zone_id):
         """PUT {config: [{hostname, cert_id, enabled}]}."""

@@ -12,25 +12,28 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import SignatureAlgorithmOID
+from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 
 from .errors import INVALID_CERTIFICATE, INVALID_PRIVATE_KEY, ONLY_LEAF_ALLOWED, APIError
 
-# Names in the style of the API's examples ("SHA256WithRSA"); keyed by the certificate's signature algorithm.
+# The API's `signature` (schema example "SHA256WithRSA"): the names of cfssl's helpers.SignatureString, Cloudflare's
+# PKI library, whose name for RSA with SHA-256 is the schema's example (Go's own would be "SHA256-RSA"). Every other
+# algorithm is "Unknown Signature" there, as in cfssl. Keyed by the certificate's signature algorithm OID.
 SIGNATURE_NAMES = {
+    x509.ObjectIdentifier("1.2.840.113549.1.1.2"): "MD2WithRSA",
+    SignatureAlgorithmOID.RSA_WITH_MD5: "MD5WithRSA",
     SignatureAlgorithmOID.RSA_WITH_SHA1: "SHA1WithRSA",
-    SignatureAlgorithmOID.RSA_WITH_SHA224: "SHA224WithRSA",
     SignatureAlgorithmOID.RSA_WITH_SHA256: "SHA256WithRSA",
     SignatureAlgorithmOID.RSA_WITH_SHA384: "SHA384WithRSA",
     SignatureAlgorithmOID.RSA_WITH_SHA512: "SHA512WithRSA",
-    SignatureAlgorithmOID.RSASSA_PSS: "RSAPSS",
+    SignatureAlgorithmOID.DSA_WITH_SHA1: "DSAWithSHA1",
+    SignatureAlgorithmOID.DSA_WITH_SHA256: "DSAWithSHA256",
     SignatureAlgorithmOID.ECDSA_WITH_SHA1: "ECDSAWithSHA1",
-    SignatureAlgorithmOID.ECDSA_WITH_SHA224: "ECDSAWithSHA224",
     SignatureAlgorithmOID.ECDSA_WITH_SHA256: "ECDSAWithSHA256",
     SignatureAlgorithmOID.ECDSA_WITH_SHA384: "ECDSAWithSHA384",
     SignatureAlgorithmOID.ECDSA_WITH_SHA512: "ECDSAWithSHA512",
-    SignatureAlgorithmOID.ED25519: "Ed25519",
 }
+UNKNOWN_SIGNATURE = "Unknown Signature"
 
 SUPPORTED_KEY_TYPES = (rsa.RSAPublicKey, ec.EllipticCurvePublicKey)
 
@@ -109,9 +112,21 @@ def check_key_matches(leaf, private_key_pem):
 
 
 def signature_name(certificate):
-    """Name of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256."""
-    oid = certificate.signature_algorithm_oid
-    return SIGNATURE_NAMES.get(oid, oid.dotted_string)
+    """Name of the signature algorithm, e.g. SHA256WithRSA or ECDSAWithSHA256 (see SIGNATURE_NAMES)."""
+    return SIGNATURE_NAMES.get(certificate.signature_algorithm_oid, UNKNOWN_SIGNATURE)
+
+
+def issuer_name(certificate):
+    """The API's `issuer`: a short display name, not a DN (schema example "GlobalSign"): the issuer's CN, else its
+    O; the last CN and the first O, as Go's crypto/x509 reads them. An issuer with neither shows its RFC 4514 DN."""
+    issuer = certificate.issuer
+    common_names = issuer.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if common_names:
+        return str(common_names[-1].value)
+    organizations = issuer.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    if organizations:
+        return str(organizations[0].value)
+    return issuer.rfc4514_string()
 
 
 def to_pem(certificates):
@@ -126,8 +141,8 @@ def describe(certificates, leaf):
     return CertificateDetails(
         pem=to_pem(ordered),
         fingerprint=hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).hexdigest(),
-        issuer=leaf.issuer.rfc4514_string(),
-        serial_number=str(leaf.serial_number),
+        issuer=issuer_name(leaf),
+        serial_number=str(leaf.serial_number),  # decimal, as the schema's example "6743787633689793699141714808227354901"
         signature=signature_name(leaf),
         expires_at=leaf.not_valid_after_utc,
     )

@@ -15,13 +15,16 @@ class APIError(Exception):
         self.headers = dict(headers or {})
 
 
-# Documented or observed on the real API.
+# Documented, or reported by users of the live API (REFERENCE.md, "Errors seen"); the messages of 1406, 1412 and 1415
+# are the reported ones, the others are the emulator's words.
 CERT_ALREADY_EXISTS = 1406
 ONLY_LEAF_ALLOWED = 1412
 CERT_PENDING_DELETION = 1414
 CERT_ID_INVALID = 1415
 CERT_IN_USE = 1433
-ASSOCIATION_NOT_FOUND = 1551
+CERT_DEPLOYING = 1434
+CERT_NOT_FOUND = 1551
+ASSOCIATION_NOT_FOUND = 1553
 NO_ROUTE = 7003
 AUTHENTICATION_ERROR = 10000
 
@@ -34,7 +37,6 @@ INVALID_PRIVATE_KEY = 1402
 CERT_LIMIT_REACHED = 1407
 ASSOCIATION_LIMIT_REACHED = 1416
 INVALID_HOSTNAME = 1417
-CERT_NOT_FOUND = 1552
 MALFORMED_JSON = 6007
 RATE_LIMITED = 10429
 METHOD_NOT_ALLOWED = 10405

@@ -27,7 +27,7 @@ if __package__ in (None, ""):
 # pylint: disable=wrong-import-position
 from . import errors
 from .api import API_PREFIX, CloudflareAPI, Credentials, Request, failure
-from .config import DEFAULT_ACTIVATION_SECONDS, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, VOID_MODES, RuntimeConfig
+from .config import DEFAULT_ACTIVATION_SECONDS, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, SWITCH, VOID_MODES, RuntimeConfig
 from .control import CONTROL_PREFIX, ControlAPI
 from .errors import APIError
 from .store import Store
@@ -180,7 +180,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     """The emulator: state, knobs, faults and request log, served over HTTP on 127.0.0.1.
 
     Knobs (keyword arguments, also changeable later through `.config.update({...})` or the control API):
-    latency_ms, activation_seconds, rate_limit, rate_window, list_page_size, void_mode.
+    latency_ms, activation_seconds, deletion_seconds, rate_limit, rate_window, list_page_size, void_mode,
+    association_listing.
     """
 
     def __init__(
@@ -310,10 +311,14 @@ def parse_args(argv):
     parser.add_argument("--api-email", default=DEFAULT_API_EMAIL)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--activation-seconds", type=float, default=DEFAULT_ACTIVATION_SECONDS)
+    parser.add_argument(
+        "--deletion-seconds", type=float, default=None, help="how long a deleted certificate stays pending_deletion (default: --activation-seconds)"
+    )
     parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT)
     parser.add_argument("--rate-window", type=float, default=DEFAULT_RATE_WINDOW)
     parser.add_argument("--list-page-size", type=int, default=None, help="paginate the certificate list (default: one page)")
     parser.add_argument("--void-mode", choices=VOID_MODES, default="remove")
+    parser.add_argument("--association-listing", choices=SWITCH, default="on", help="off: GET .../hostnames answers as an unknown route")
     parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM; with --tls-key)")
     parser.add_argument("--tls-key", metavar="FILE", help="the key of --tls-cert (PEM, unencrypted)")
     args = parser.parse_args(argv)
@@ -329,10 +334,12 @@ def main(argv=None):
     knobs = {
         "latency_ms": args.latency_ms,
         "activation_seconds": args.activation_seconds,
+        "deletion_seconds": args.deletion_seconds,
         "rate_limit": args.rate_limit,
         "rate_window": args.rate_window,
         "list_page_size": args.list_page_size,
         "void_mode": args.void_mode,
+        "association_listing": args.association_listing,
     }
     try:
         emulator = Emulator(

@@ -103,10 +103,10 @@ class Store:
 
     def certificate_status(self, certificate, now):
         """initializing (first half of activation_seconds), pending_deployment, then active; after DELETE,
-        pending_deletion for activation_seconds, then deleted (and purged)."""
+        pending_deletion for deletion_seconds (default: activation_seconds), then deleted (and purged)."""
         activation = self._config.activation_seconds
         if certificate.deleted_at is not None:
-            return "pending_deletion" if now < certificate.deleted_at + activation else "deleted"
+            return "pending_deletion" if now < certificate.deleted_at + self._config.deletion_window else "deleted"
         elapsed = now - certificate.uploaded_at
         if elapsed >= activation:
             return "active"
@@ -251,15 +251,19 @@ class Store:
             return self._certificate_view(self._certificate(zone, cert_id), self._clock())
 
     def delete_certificate(self, zone_id, cert_id):
-        """Start the deletion unless a (non-voided) association still names the certificate."""
+        """Start the deletion, unless the certificate is already going (1414), still deploying (1434), or a
+        (non-voided) association still names it (1433): its own state is checked before its references."""
         with self._lock:
             zone = self._zone(zone_id)
-            certificate = self._certificate(zone, cert_id)
-            if certificate.deleted_at is not None:
+            certificate, now = self._certificate(zone, cert_id), self._clock()
+            status = self.certificate_status(certificate, now)
+            if status == "pending_deletion":
                 raise APIError(400, errors.CERT_PENDING_DELETION, "This certificate is already pending deletion.")
+            # Users of the live API saw 1434 on deleting a certificate still being deployed: try again once active.
+            if status in ("initializing", "pending_deployment"):
+                raise APIError(400, errors.CERT_DEPLOYING, f"This certificate is still being deployed ({status}); delete it once it is active.")
             if any(assoc.cert_id == certificate.id and assoc.enabled is not None for assoc in zone.associations.values()):
                 raise APIError(400, errors.CERT_IN_USE, "This certificate is still in use by a hostname; void its associations first.")
-            now = self._clock()
             certificate.deleted_at = now
             self._save()
             return self._certificate_view(certificate, now)
@@ -302,8 +306,16 @@ class Store:
             associations.pop(hostname, None)
         return association
 
+    def list_associations(self, zone_id, statuses=None):
+        """The zone's associations as the per-hostname GET shows them (voided ones too in void_mode=null), ordered by
+        hostname; only those whose status is in `statuses` unless it is None."""
+        with self._lock:
+            zone, now = self._zone(zone_id), self._clock()
+            views = [self._association_view(assoc, zone.certificates[assoc.cert_id], now) for _name, assoc in sorted(zone.associations.items())]
+            return [view for view in views if statuses is None or view["status"] in statuses]
+
     def get_association(self, zone_id, hostname):
-        """One association; 404 (1551) when the hostname was never configured or its association was removed."""
+        """One association; 404 (1553) when the hostname was never configured or its association was removed."""
         with self._lock:
             zone = self._zone(zone_id)
             association = zone.associations.get(hostname.lower())
