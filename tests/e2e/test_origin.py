@@ -107,9 +107,13 @@ def handshake(port):
 
 
 class Origin:
-    """A private nginx in the foreground, its own process group; never the system service."""
+    """A private nginx in the foreground, its own process group; never the system service.
 
-    def __init__(self, directory, client_ca):
+    By default it runs the README's block on a free port (origin_config); config(directory, port) may give another
+    nginx.conf, and ready(port) says when it serves (by default: a TLS handshake on the port).
+    """
+
+    def __init__(self, directory, client_ca=None, config=None, ready=None):
         binary = nginx_binary()
         self.directory = directory
         self.port = free_port()
@@ -117,15 +121,17 @@ class Origin:
         self.ca_file = server_pki(directory)
         for temp in TEMP_PATHS:
             (directory / temp).mkdir()
-        (directory / 'nginx.conf').write_text(origin_config(directory, self.port, client_ca))
+        (directory / 'nginx.conf').write_text(config(directory, self.port) if config else origin_config(directory, self.port, client_ca))
+        self.command = [binary, '-p', '%s/' % directory, '-c', str(directory / 'nginx.conf'), '-e', str(directory / 'error.log')]
         self.process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [binary, '-p', '%s/' % directory, '-c', str(directory / 'nginx.conf'), '-e', str(directory / 'error.log')],
+            self.command,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        ready = ready or handshake
         deadline = time.monotonic() + START_TIMEOUT
-        while not handshake(self.port):
+        while not ready(self.port):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError('nginx did not start: %s' % (directory / 'error.log').read_text())
