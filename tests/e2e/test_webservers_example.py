@@ -163,7 +163,7 @@ def test_each_server_declares_its_hostname_and_the_zone_is_configured_once_with_
     assert 'configures zone example.com (merged from 3 hosts)' in first.output, first
     assert first.output.count('zone example.com is configured by web1.example.com (merged from 3 hosts)') == 2, first
     (certificate,) = emulator.zone()['certificates']
-    assert associations(emulator) == {hostname: (certificate['id'], True) for hostname in SERVED.values()}
+    assert associations(emulator) == dict.fromkeys(SERVED.values(), (certificate['id'], True))
     assert sorted(method for method, _path in emulator.writes()) == ['PATCH', 'POST', 'PUT'], 'one upload, one setting, one PUT for the three hosts'
     for hostname in SERVED.values():
         assert_served_with(webservers, hostname, client)
