@@ -131,4 +131,9 @@ def summary(zone: ZonePlan, certificates: Mapping[str, Any], associations: Mappi
     lines += list(tidy.get('deleted') or []) + list(tidy.get('kept') or []) + list(tidy.get('leftovers') or [])
     if not full and not changed:
         lines.append('no hostname changed')
+    reads = associations.get('association_reads') or {}
+    if full and reads.get('used') == 'list':
+        lines.append('associations read with the listing (%d page(s); %d hostname(s) confirmed one by one)' % (reads['pages'], reads['confirmed_per_hostname']))
+    elif full and reads.get('used'):
+        lines.append('associations read one by one (%s)' % reads.get('reason'))
     return lines

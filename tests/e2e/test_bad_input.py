@@ -73,8 +73,20 @@ CASES = [
         'would send the API credentials unencrypted',
         NO_CALL,
     ),
-    ('zero-timeout', 'zone_tls_client_auth', {'enabled': True, 'timeout': 0}, 'timeout must be 1 or more (seconds to wait for each answer); it is 0', NO_CALL),
-    ('no-credentials', 'zone_tls_client_auth', {'enabled': True, 'api_token': None}, 'Set api_token (or CLOUDFLARE_API_TOKEN)', NO_CALL),
+    (
+        'zero-timeout',
+        'zone_tls_client_auth',
+        {'enabled': True, 'timeout': 0},
+        'timeout must be a whole number, 1 or more (seconds to wait for each answer); it is 0',
+        NO_CALL,
+    ),
+    (
+        'no-credentials',
+        'zone_tls_client_auth',
+        {'enabled': True, 'api_token': None},
+        'no Cloudflare credentials: set api_token (keep it in Ansible Vault), or api_key with api_email, or CLOUDFLARE_API_TOKEN',
+        NO_CALL,
+    ),
     ('refused-credentials', 'zone_tls_client_auth', {'enabled': True, 'api_token': 'not-the-token'}, 'credentials were refused', NO_WRITE),
 ]
 
