@@ -41,30 +41,52 @@ PROBE_POLL_SECONDS = 0.5
 # An entry of calls in flight not updated for this long belongs to a process that died, whose pid was reused.
 STALE_IN_FLIGHT_SECONDS = 600.0
 
-_RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=(\d+)')
+_RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=([^;,]*)')
+# Values come from the network: at most 9 digits each (int() refuses more than 4,300, and none is meant to be large).
+_BOUNDED_WHOLE = re.compile(r'[0-9]{1,9}')
+# Retry-After in seconds: whole (RFC 9110), with a fraction tolerated as the client always did.
+_DELAY_SECONDS = re.compile(r'([0-9]+)(?:\.([0-9]+))?')
+# The longest HTTP date (RFC 850 form) has 30 characters: anything much longer is not one.
+_MAX_DATE_LENGTH = 64
 
 
 def parse_ratelimit(headers: Mapping[str, str]) -> tuple[int, int] | None:
-    """(remaining calls, seconds to the window's reset) from Cloudflare's Ratelimit header, or None."""
+    """(remaining calls, seconds to the window's reset) from Cloudflare's Ratelimit header, or None.
+
+    A malformed header (a value that is not a whole number of at most 9 digits) is ignored as if absent; t is clamped
+    to MAX_WAIT_SECONDS, the longest window.
+    """
     fields = dict(_RATELIMIT_FIELD.findall(headers.get('Ratelimit') or ''))
-    if 'r' in fields and 't' in fields:
-        return int(fields['r']), int(fields['t'])
-    return None
+    remaining, reset = fields.get('r', '').strip(), fields.get('t', '').strip()
+    if not (_BOUNDED_WHOLE.fullmatch(remaining) and _BOUNDED_WHOLE.fullmatch(reset)):
+        return None
+    return int(remaining), min(int(reset), int(MAX_WAIT_SECONDS))
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
-    """Seconds the server asked us to wait, from Retry-After (seconds or an HTTP date), or None."""
-    value = headers.get('Retry-After')
+    """Seconds the server asked us to wait, from Retry-After (seconds or an HTTP date), or None.
+
+    Always finite, from 0 to MAX_WAIT_SECONDS; a malformed value (nan, inf, 1e999, a negative number, a date out of
+    range) is None, as if absent.
+    """
+    value = (headers.get('Retry-After') or '').strip()
     if not value:
         return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-    except (TypeError, ValueError):
+    delay = _DELAY_SECONDS.fullmatch(value)
+    if delay:
+        whole, fraction = delay.group(1).lstrip('0'), delay.group(2) or ''
+        if len(whole) > 9:
+            return MAX_WAIT_SECONDS  # a huge number of seconds: longer than any block
+        return min(int(whole or '0') + float('0.' + (fraction[:9] or '0')), MAX_WAIT_SECONDS)
+    if len(value) > _MAX_DATE_LENGTH:
         return None
+    try:
+        seconds = email.utils.parsedate_to_datetime(value).timestamp() - now
+    except (TypeError, ValueError, OverflowError):  # OverflowError: fields too large for a C int
+        return None
+    if not math.isfinite(seconds):
+        return None
+    return min(max(0.0, seconds), MAX_WAIT_SECONDS)
 
 
 def ledger_directory() -> str:

@@ -22,6 +22,7 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
     RATELIMIT_RESERVE,
     RateLimitLedger,
     parse_ratelimit,
+    retry_after_seconds,
 )
 
 TOKEN = 'ledger-test-token-0123456789abcdef0123456789abcdef'
@@ -109,10 +110,53 @@ def dead_pid():
         ('"default"; r=0; t=7', (0, 7)),
         ('"default";r=50', None),
         ('', None),
+        ('"default";r=999999999;t=300', (999999999, 300)),
+        ('"default";r=5;t=3600', (5, 300)),  # no window is longer than 5 minutes
+        # Malformed: ignored as if absent, never a crash (int() refuses more than 4,300 digits).
+        pytest.param('"default";r=5;t=' + '9' * 5000, None, id='t of 5000 digits'),
+        pytest.param('"default";r=' + '9' * 5000 + ';t=30', None, id='r of 5000 digits'),
+        ('"default";r=1000000000;t=30', None),
+        ('"default";r=-1;t=30', None),
+        ('"default";r=5;t=1.5', None),
+        ('"default";r=5;t=', None),
     ],
 )
 def test_parse_ratelimit(value, expected):
     assert parse_ratelimit({'Ratelimit': value}) == expected
+
+
+@pytest.mark.parametrize(
+    'value, expected',
+    [
+        ('20', 20.0),
+        (' 20 ', 20.0),
+        ('0', 0.0),
+        ('2.5', 2.5),
+        ('3600', 300.0),  # no wait is longer than Cloudflare's block
+        pytest.param('9' * 5000, 300.0, id='5000 digits'),
+        ('Thu, 01 Jan 2027 00:00:30 GMT', 30.0),
+        ('Thu, 01 Jan 2099 00:00:00 GMT', 300.0),
+        ('Thu, 01 Jan 1970 00:00:00 GMT', 0.0),
+        # Malformed: as if absent.
+        ('nan', None),
+        ('NaN', None),
+        ('inf', None),
+        ('-inf', None),
+        ('infinity', None),
+        ('1e999', None),
+        ('-5', None),
+        ('1_000', None),
+        ('', None),
+        ('soon', None),
+        ('Thu, 99999999999 Jan 2027 00:00:00 GMT', None),  # OverflowError in the date's parser
+        ('Thu, 01 Jan 2027 99999999999999:00:00 GMT', None),
+        ('Thu, 01 Jan 99999 00:00:00 GMT', None),
+        pytest.param('Thu, 01 Jan 2027 00:00:00 GMT' + ' ' * 100 + 'x', None, id='too long for a date'),
+    ],
+)
+def test_retry_after_seconds(value, expected):
+    now = 1798761600.0  # 2027-01-01T00:00:00Z
+    assert retry_after_seconds({'Retry-After': value}, now) == expected
 
 
 # --- an unknown budget -----------------------------------------------------------------------------------------
@@ -293,6 +337,29 @@ def test_a_429_stops_every_call_until_it_said(clock, ledger, headers, wait):
 
     assert ledger.try_acquire() == wait
     assert other_process(clock).try_acquire() == wait
+
+
+HOSTILE_ANSWERS = [
+    pytest.param({'Ratelimit': '"default";r=5;t=' + '9' * 5000}, id='t of 5000 digits'),
+    pytest.param({'Ratelimit': '"default";r=' + '9' * 5000 + ';t=30'}, id='r of 5000 digits'),
+    pytest.param({'Retry-After': 'nan'}, id='Retry-After nan'),
+    pytest.param({'Retry-After': 'inf'}, id='Retry-After inf'),
+    pytest.param({'Retry-After': '1e999'}, id='Retry-After 1e999'),
+    pytest.param({'Retry-After': '9' * 5000}, id='Retry-After of 5000 digits'),
+    pytest.param({'Retry-After': 'Thu, 99999999999 Jan 2027 00:00:00 GMT'}, id='Retry-After a date out of range'),
+]
+
+
+@pytest.mark.parametrize('headers', HOSTILE_ANSWERS)
+@pytest.mark.parametrize('status', [200, 429, 503])
+def test_a_hostile_answer_is_recorded_without_a_crash_and_waited_a_window_at_most(clock, ledger, directory, headers, status):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    ledger.release(send(ledger), headers, status)  # in a finally of the HTTP call: it must not raise
+
+    json.dumps(saved_state(directory), allow_nan=False)
+    ledger.acquire()
+    assert sum(clock.slept) <= _ratelimit.MAX_WAIT_SECONDS
 
 
 # --- several processes on one ledger ---------------------------------------------------------------------------
