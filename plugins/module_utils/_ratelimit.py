@@ -40,6 +40,16 @@ T_ROUNDING_SECONDS = 1.0
 PROBE_POLL_SECONDS = 0.5
 # An entry of calls in flight not updated for this long belongs to a process that died, whose pid was reused.
 STALE_IN_FLIGHT_SECONDS = 600.0
+# Bounds of what a state file may hold (see _decode); past them it reads as an unknown budget.
+MAX_STATE_BYTES = 1 << 20
+MAX_REMAINING = 999_999_999  # the most parse_ratelimit reads: 9 digits
+MAX_PROCESSES = 4096  # processes with calls in flight at once: far more than any number of forks
+MAX_CALLS_IN_FLIGHT = 100_000  # of one process
+MAX_PID = 2**31 - 1  # pid_t: os.kill() refuses larger numbers
+# How far the wall clock may be set back between two writes of the file and the state still read.
+CLOCK_SLACK_SECONDS = 60.0
+# A state older than this says nothing the next run can use.
+MAX_STATE_AGE_SECONDS = 86400.0
 
 _RATELIMIT_FIELD = re.compile(r';\s*([a-z]+)=([^;,]*)')
 # Values come from the network: at most 9 digits each (int() refuses more than 4,300, and none is meant to be large).
@@ -48,6 +58,8 @@ _BOUNDED_WHOLE = re.compile(r'[0-9]{1,9}')
 _DELAY_SECONDS = re.compile(r'([0-9]+)(?:\.([0-9]+))?')
 # The longest HTTP date (RFC 850 form) has 30 characters: anything much longer is not one.
 _MAX_DATE_LENGTH = 64
+# A pid in a state file: a positive whole number, as written by str(int).
+_PID = re.compile(r'[1-9][0-9]{0,9}')
 
 
 def parse_ratelimit(headers: Mapping[str, str]) -> tuple[int, int] | None:
@@ -112,21 +124,51 @@ def _fresh_state() -> dict[str, Any]:
     return {'remaining': None, 'reset_earliest': None, 'reset_at': None, 'in_flight': {}}
 
 
-def _decode(data: bytes) -> dict[str, Any]:
-    """The state a file holds; a fresh one when it is empty or damaged (a crash while writing)."""
+def _within(value: Any, low: float, high: float) -> bool:
+    """Whether value is a JSON number from low to high: never a boolean, NaN (it fails every comparison) or infinite."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
+
+
+def _decode(data: bytes, now: float) -> dict[str, Any]:
+    """The state a file holds; a fresh one when it is empty, damaged (a crash while writing) or impossible.
+
+    Every value is checked, since Python's json reads NaN and Infinity too: numbers finite and in range, times within
+    a day before now and no later than a window after it (a clock set back a little is allowed for), pids positive.
+    Anything else would make pauses crash, last for ever, or hold the budget for a process that does not exist.
+    """
+    if len(data) > MAX_STATE_BYTES:
+        return _fresh_state()
     try:
         state = json.loads(data.decode('utf-8'))
-        decoded = {
-            'remaining': None if state['remaining'] is None else int(state['remaining']),
-            'reset_earliest': None if state['reset_earliest'] is None else float(state['reset_earliest']),
-            'reset_at': None if state['reset_at'] is None else float(state['reset_at']),
-            'in_flight': {int(pid): [int(calls), float(seen)] for pid, (calls, seen) in state['in_flight'].items()},
-        }
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
         return _fresh_state()
-    if len({decoded[name] is None for name in ('remaining', 'reset_earliest', 'reset_at')}) > 1:
+    if not isinstance(state, dict) or not isinstance(state.get('in_flight'), dict) or len(state['in_flight']) > MAX_PROCESSES:
         return _fresh_state()
-    return decoded
+    oldest, latest_reset = now - MAX_STATE_AGE_SECONDS, now + MAX_WAIT_SECONDS + T_ROUNDING_SECONDS + CLOCK_SLACK_SECONDS
+    remaining, reset_earliest, reset_at = state.get('remaining'), state.get('reset_earliest'), state.get('reset_at')
+    if remaining is None and reset_earliest is None and reset_at is None:
+        pass  # the budget is unknown
+    elif not (
+        isinstance(remaining, int)
+        and _within(remaining, 0, MAX_REMAINING)
+        and _within(reset_earliest, oldest, latest_reset)
+        and _within(reset_at, reset_earliest, latest_reset)
+    ):
+        return _fresh_state()
+    in_flight = {}
+    for pid, entry in state['in_flight'].items():
+        if not (_PID.fullmatch(pid) and int(pid) <= MAX_PID and isinstance(entry, list) and len(entry) == 2):
+            return _fresh_state()
+        calls, seen = entry
+        if not (isinstance(calls, int) and _within(calls, 0, MAX_CALLS_IN_FLIGHT) and _within(seen, oldest, now + CLOCK_SLACK_SECONDS)):
+            return _fresh_state()
+        in_flight[int(pid)] = [calls, float(seen)]
+    return {
+        'remaining': remaining,
+        'reset_earliest': None if reset_earliest is None else float(reset_earliest),
+        'reset_at': None if reset_at is None else float(reset_at),
+        'in_flight': in_flight,
+    }
 
 
 class _FileStore:
@@ -135,17 +177,18 @@ class _FileStore:
     def __init__(self, path: str) -> None:
         self.path = path
 
-    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+    def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
-            chunks = []
-            while True:
+            chunks, size = [], 0
+            while size <= MAX_STATE_BYTES:  # a byte more than allowed is enough to refuse it
                 chunk = os.read(fd, 65536)
                 if not chunk:
                     break
                 chunks.append(chunk)
-            state = _decode(b''.join(chunks))
+                size += len(chunk)
+            state = _decode(b''.join(chunks), now)
             result = change(state)
             data = json.dumps(state, sort_keys=True).encode('utf-8')
             os.lseek(fd, 0, os.SEEK_SET)
@@ -157,12 +200,16 @@ class _FileStore:
             os.close(fd)  # releases the lock
 
 
-def _shared_store(key: str) -> _FileStore | None:
-    """The ledger file of this credential, or None when it cannot be used: pacing alone is better than failing the run."""
+def _shared_store(key: str, pid: int, now: float) -> _FileStore | None:
+    """The ledger file of this credential, or None when it cannot be used: pacing alone is better than failing the run.
+
+    Calls counted in flight under pid are forgotten: a process has none before its ledger exists, so they are those of
+    a process that died, whose pid is now this one's, and would never be released.
+    """
     name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
     try:
         store = _FileStore(os.path.join(ledger_directory(), name + '.json'))
-        store.update(lambda state: None)
+        store.update(lambda state: state['in_flight'].pop(pid, None), now)
     except OSError:
         return None
     return store
@@ -174,7 +221,7 @@ class _MemoryStore:
     def __init__(self) -> None:
         self.state = _fresh_state()
 
-    def update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+    def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:  # pylint: disable=unused-argument
         return change(self.state)
 
 
@@ -205,7 +252,7 @@ class RateLimitLedger:
         self.pid = os.getpid() if pid is None else pid
         # Threads of this process wait here for the answer to a probe, instead of polling.
         self._condition = threading.Condition()
-        self._store = _shared_store(key) or _MemoryStore()
+        self._store = _shared_store(key, self.pid, self.clock()) or _MemoryStore()
 
     def acquire(self, backoff: float = 0.0) -> float:
         """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.
@@ -216,7 +263,7 @@ class RateLimitLedger:
         started, slept = self.clock(), 0.0
         if backoff > 0:
             with self._condition:
-                wait = self._update(lambda state: self._admit(state, started, take=False))
+                wait = self._update(lambda state: self._admit(state, started, take=False), started)
             slept = max(backoff, _whole_seconds(wait or 0.0))
             self.sleep(slept)
         while True:
@@ -238,7 +285,7 @@ class RateLimitLedger:
         with self._condition:
             if now is None:
                 now = self.clock()
-            return self._update(lambda state: self._admit(state, now, take=True))
+            return self._update(lambda state: self._admit(state, now, take=True), now)
 
     def release(self, sent_at: float, headers: Mapping[str, str] | None = None, status: int | None = None) -> None:
         """Record the answer (headers and HTTP status) to a call acquire() let go at sent_at; None when none came."""
@@ -250,16 +297,16 @@ class RateLimitLedger:
             if block is None:
                 block = ratelimit[1] + T_ROUNDING_SECONDS if ratelimit else MAX_WAIT_SECONDS
         with self._condition:
-            self._update(lambda state: self._record(state, sent_at, now, ratelimit, block))
+            self._update(lambda state: self._record(state, sent_at, now, ratelimit, block), now)
             self._condition.notify_all()
 
-    def _update(self, change: Callable[[dict[str, Any]], Any]) -> Any:
+    def _update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
         try:
-            return self._store.update(change)
+            return self._store.update(change, now)
         except OSError:
             # The file went away or the disk is full: carry on alone, from an unknown budget.
             self._store = _MemoryStore()
-            return self._store.update(change)
+            return self._store.update(change, now)
 
     def _refresh(self, state: dict[str, Any], now: float) -> int:
         if state['reset_at'] is not None and now >= state['reset_at']:

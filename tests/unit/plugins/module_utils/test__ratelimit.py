@@ -511,6 +511,87 @@ def test_a_damaged_state_file_is_an_unknown_budget(ledger, directory):
     assert ledger.try_acquire() is None
 
 
+def write_state(directory, content):
+    (path,) = state_files(directory)
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(content)
+
+
+def state(remaining=None, reset_earliest=None, reset_at=None, in_flight=None):
+    """A state file's text; the values are written as given (NaN and Infinity too, as Python's json allows)."""
+    return json.dumps({'remaining': remaining, 'reset_earliest': reset_earliest, 'reset_at': reset_at, 'in_flight': in_flight or {}})
+
+
+NAN, INF = float('nan'), float('inf')
+WINDOW = (START + 60, START + 61)  # a window that ends in a minute
+
+HOSTILE_STATES = [
+    pytest.param(state(NAN, *WINDOW), id='remaining NaN'),
+    pytest.param(state(INF, *WINDOW), id='remaining Infinity'),
+    pytest.param(state(-5, *WINDOW), id='remaining negative'),
+    pytest.param(state(10**10, *WINDOW), id='remaining beyond any budget'),
+    pytest.param(state(True, *WINDOW), id='remaining a boolean'),
+    pytest.param(state(0, START + 60, NAN), id='reset_at NaN'),
+    pytest.param(state(0, START + 60, INF), id='reset_at Infinity'),
+    pytest.param(state(0, START + 60, 1e300), id='reset_at in centuries'),
+    pytest.param(state(0, START + 3600, START + 3601), id='reset_at past any window'),
+    pytest.param(state(0, -INF, START + 60), id='reset_earliest -Infinity'),
+    pytest.param(state(500, START + 300, START + 100), id='reset_earliest after reset_at'),
+    pytest.param(state(in_flight={'-1': [1, START]}), id='pid -1 (every process)'),
+    pytest.param(state(in_flight={'0': [1, START]}), id='pid 0 (the process group)'),
+    pytest.param(state(in_flight={'9' * 20: [1, START]}), id='pid beyond a C int'),
+    pytest.param(state(in_flight={' 1': [1, START]}), id='pid with a space'),
+    pytest.param(state(in_flight={str(OTHER_PID): [NAN, START]}), id='calls NaN'),
+    pytest.param(state(in_flight={str(OTHER_PID): [INF, START]}), id='calls Infinity'),
+    pytest.param(state(in_flight={str(OTHER_PID): [-3, START]}), id='calls negative'),
+    pytest.param(state(in_flight={str(OTHER_PID): [10**9, START]}), id='calls beyond reason'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1.5, START]}), id='calls not whole'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, NAN]}), id='seen NaN'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, INF]}), id='seen Infinity'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, START + 86400]}), id='seen tomorrow'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, START, 'more']}), id='an entry of three'),
+    pytest.param(state(in_flight={str(pid): [1, START] for pid in range(1, 5001)}), id='5000 processes'),
+    pytest.param('[' * 100000 + ']' * 100000, id='nested too deep'),
+    pytest.param(' ' * (2 << 20) + state(in_flight={str(OTHER_PID): [1, START]}), id='larger than 1 MiB'),
+]
+
+
+@pytest.mark.parametrize('content', HOSTILE_STATES)
+def test_a_state_file_of_impossible_values_is_an_unknown_budget(clock, ledger, directory, content):
+    ledger.try_acquire()
+    write_state(directory, content)
+
+    assert ledger.try_acquire() == 0, 'the probe of an unknown budget'
+    assert ledger.try_acquire() is None
+    json.dumps(saved_state(directory), allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    'content, wait',
+    [
+        pytest.param(state(0, START + 60, START + 61), 61.0, id='a window that ends in a minute'),
+        pytest.param(state(0, START + 299, START + 301), 301.0, id='the longest window'),
+        pytest.param(state(in_flight={str(OTHER_PID): [1, START - 60]}), None, id='the probe of another process'),
+    ],
+)
+def test_a_state_file_of_possible_values_is_kept(ledger, directory, content, wait):
+    # The check above can fail: the values a ledger writes itself are read as written.
+    ledger.try_acquire()
+    write_state(directory, content)
+
+    assert ledger.try_acquire() == wait
+
+
+def test_calls_in_flight_under_our_pid_are_a_dead_process_s(clock, directory):
+    # A process that died with calls in flight, whose pid is now ours: its calls are never released.
+    RateLimitLedger(KEY, clock=clock).try_acquire()
+    write_state(directory, state(in_flight={str(os.getpid()): [2, START]}))
+
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+
+    assert ledger.try_acquire() == 0, 'the probe goes: no call of ours is in flight yet'
+
+
 def unusable_directory(tmp_path, kind):
     if kind == 'parent is a file':
         (tmp_path / 'file').write_text('')
