@@ -34,6 +34,9 @@ RATELIMIT_DIR_ENV = 'AOP_CLOUDFLARE_RATELIMIT_DIR'
 RATELIMIT_RESERVE = 10
 # Cloudflare's window and its block both last 5 minutes: no answer makes us wait longer at a time.
 MAX_WAIT_SECONDS = 300.0
+# The most one call waits in all (its backoff and the budget): a spent window's end, a 5-minute block after it, and a
+# window more. Past it, other runs or tools spend the budget as fast as it comes back: acquire() raises RateLimitWait.
+MAX_ACQUIRE_WAIT_SECONDS = 3 * MAX_WAIT_SECONDS
 # t in Ratelimit is rounded to whole seconds: the window may end up to a second away from what t says.
 T_ROUNDING_SECONDS = 1.0
 # How often a process looks again while another process's probe is unanswered.
@@ -60,6 +63,18 @@ _DELAY_SECONDS = re.compile(r'([0-9]+)(?:\.([0-9]+))?')
 _MAX_DATE_LENGTH = 64
 # A pid in a state file: a positive whole number, as written by str(int).
 _PID = re.compile(r'[1-9][0-9]{0,9}')
+
+
+class RateLimitWait(Exception):
+    """No call allowed within MAX_ACQUIRE_WAIT_SECONDS; waited_seconds: how long acquire() waited before giving up."""
+
+    def __init__(self, waited_seconds: float) -> None:
+        super().__init__(
+            "Cloudflare's rate limit (1,200 calls per 5 minutes per user) has left no call for this credential: waited %d s, "
+            'and waiting longer would pass %d s, the most a call waits. Other runs or tools are spending the same budget; '
+            'run again later' % (waited_seconds, MAX_ACQUIRE_WAIT_SECONDS)
+        )
+        self.waited_seconds = waited_seconds
 
 
 def parse_ratelimit(headers: Mapping[str, str]) -> tuple[int, int] | None:
@@ -258,10 +273,17 @@ class RateLimitLedger:
         """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.
 
         One pause serves both the backoff and the budget. Whether a wait is over is also judged by the pauses taken,
-        so that a test's sleep that returns at once cannot make this loop forever.
+        so that a test's sleep that returns at once cannot make this loop forever. Raises RateLimitWait rather than
+        wait more than MAX_ACQUIRE_WAIT_SECONDS in all.
         """
-        started, slept = self.clock(), 0.0
-        if backoff > 0:
+        backoff = min(backoff, MAX_WAIT_SECONDS) if backoff > 0 else 0.0  # NaN fails the comparison: no backoff
+        started, slept, polled = self.clock(), 0.0, 0.0
+
+        def waited() -> float:
+            # Wall time, or the pauses taken when the clock does not move with them (a test's sleep).
+            return max(self.clock() - started, slept + polled)
+
+        if backoff:
             with self._condition:
                 wait = self._update(lambda state: self._admit(state, started, take=False), started)
             slept = max(backoff, _whole_seconds(wait or 0.0))
@@ -270,12 +292,19 @@ class RateLimitLedger:
             with self._condition:
                 wait = self.try_acquire(max(self.clock(), started + slept))
                 if wait is None:
-                    self._condition.wait(PROBE_POLL_SECONDS)
+                    left = MAX_ACQUIRE_WAIT_SECONDS - waited()
+                    if left <= 0:
+                        raise RateLimitWait(waited())
+                    began = time.monotonic()
+                    self._condition.wait(min(PROBE_POLL_SECONDS, left))
+                    polled += time.monotonic() - began
                     continue
             if not wait:
                 return self.clock()
             # Checked again after the pause: another process may have learnt more meanwhile.
             pause = _whole_seconds(wait)
+            if waited() + pause > MAX_ACQUIRE_WAIT_SECONDS:
+                raise RateLimitWait(waited())  # now, rather than after a pause that cannot end in a call
             self.sleep(pause)
             slept += pause
 

@@ -18,9 +18,12 @@ import pytest
 
 from ansible_collections.aop.cloudflare.plugins.module_utils import _ratelimit
 from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
+    MAX_ACQUIRE_WAIT_SECONDS,
+    MAX_WAIT_SECONDS,
     PROBE_POLL_SECONDS,
     RATELIMIT_RESERVE,
     RateLimitLedger,
+    RateLimitWait,
     parse_ratelimit,
     retry_after_seconds,
 )
@@ -249,6 +252,77 @@ def test_a_backoff_longer_than_the_budget_pause_is_taken_alone(clock, ledger):
     ledger.acquire(backoff=1.5)
 
     assert clock.slept == [1.5]
+
+
+@pytest.mark.parametrize('backoff, slept', [(float('inf'), [MAX_WAIT_SECONDS]), (1e999, [MAX_WAIT_SECONDS]), (float('nan'), []), (-5.0, [])])
+def test_a_backoff_out_of_range_is_bounded(clock, ledger, backoff, slept):
+    ledger.acquire(backoff=backoff)
+
+    assert clock.slept == slept
+
+
+# --- the overall deadline --------------------------------------------------------------------------------------
+
+
+def spent_again_after_each_pause(clock, answers):
+    """A sleep after which another process hears the next of answers (headers, status), as if sent at that moment."""
+    other = other_process(clock)
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        assert len(clock.slept) < 100, 'waits for ever'
+        if answers:
+            other.release(clock(), *answers.pop(0))
+
+    return sleep
+
+
+def test_a_budget_spent_by_others_for_ever_fails_at_the_deadline(clock):
+    sleep = spent_again_after_each_pause(clock, [(answer(0, 300), 200)] * 100)
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    with pytest.raises(RateLimitWait) as error:
+        ledger.acquire()
+
+    assert clock.slept == [300.0] * 3, 'a fourth pause would pass the deadline: it is not taken for nothing'
+    assert sum(clock.slept) <= MAX_ACQUIRE_WAIT_SECONDS
+    assert error.value.waited_seconds == 900.0
+    message = str(error.value)
+    assert '1,200 calls per 5 minutes' in message and 'run again later' in message and '900 s' in message
+
+
+def test_a_spent_window_then_a_block_is_still_waited(clock):
+    # The check above can fail: the deadline leaves room for a window's end and a 5-minute block after it.
+    sleep = spent_again_after_each_pause(clock, [({'Retry-After': '300'}, 429)])
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    assert ledger.acquire() == START + 600
+    assert clock.slept == [300.0, 300.0]
+
+
+def test_a_probe_never_answered_fails_at_the_deadline(clock, monkeypatch):
+    # A live process holds the probe (its entry is fresh, the test's clock never moves): only the deadline ends it.
+    monkeypatch.setattr(_ratelimit, 'MAX_ACQUIRE_WAIT_SECONDS', 0.5)
+    monkeypatch.setattr(_ratelimit, 'PROBE_POLL_SECONDS', 0.05)
+    send(other_process(clock))
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+    outcome = []
+
+    def acquire():
+        try:
+            ledger.acquire()
+        except RateLimitWait as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=acquire, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), 'waits for ever'
+    assert len(outcome) == 1 and 0.5 <= outcome[0].waited_seconds < 5
+    assert clock.slept == []
 
 
 # --- answers ---------------------------------------------------------------------------------------------------
