@@ -26,6 +26,7 @@ import stat
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -116,10 +117,13 @@ def retry_after_seconds(headers: Mapping[str, str], now: float) -> float | None:
     return min(max(0.0, seconds), MAX_WAIT_SECONDS)
 
 
-def ledger_directory() -> str:
-    """The private directory of the ledgers: AOP_CLOUDFLARE_RATELIMIT_DIR, else aop-cloudflare-<uid> in the temp dir.
+def _open_ledger_directory() -> tuple[str, int]:
+    """The private directory of the ledgers (AOP_CLOUDFLARE_RATELIMIT_DIR, else aop-cloudflare-<uid> in the temp dir),
+    and a descriptor of it, open.
 
-    Raises OSError when it cannot be made, or when another user could write to it (and so stall our runs).
+    Raises OSError when it cannot be made, is a symlink, or another user could write to it (and so stall our runs).
+    The check is made on the descriptor, and the ledgers are opened relative to it: a symlink swapped in after the
+    check cannot redirect a write.
     """
     directory = os.environ.get(RATELIMIT_DIR_ENV) or os.path.join(tempfile.gettempdir(), 'aop-cloudflare-%d' % os.getuid())
     try:
@@ -127,9 +131,21 @@ def ledger_directory() -> str:
     except OSError as exc:
         if exc.errno != errno.EEXIST:
             raise
-    info = os.lstat(directory)
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
-        raise OSError(errno.EPERM, 'not a private directory of this user', directory)
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+            raise OSError(errno.EPERM, 'not a private directory of this user', directory)
+    except BaseException:
+        os.close(fd)
+        raise
+    return directory, fd
+
+
+def ledger_directory() -> str:
+    """The private directory of the ledgers; raises OSError when it cannot be used (see _open_ledger_directory)."""
+    directory, fd = _open_ledger_directory()
+    os.close(fd)
     return directory
 
 
@@ -187,14 +203,23 @@ def _decode(data: bytes, now: float) -> dict[str, Any]:
 
 
 class _FileStore:
-    """The state in a file shared by processes, read and written under an exclusive flock."""
+    """The state in a file shared by processes, read and written under an exclusive flock.
 
-    def __init__(self, path: str) -> None:
-        self.path = path
+    name is opened in the directory of dir_fd (which this store closes when it is no more), never through a symlink,
+    and used only when it is a regular file of this user with no other name (a hard link elsewhere, or a FIFO whose
+    read would never end, is refused).
+    """
+
+    def __init__(self, dir_fd: int, name: str) -> None:
+        self.dir_fd, self.name = dir_fd, name
+        weakref.finalize(self, os.close, dir_fd)
 
     def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(self.name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=self.dir_fd)
         try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_nlink != 1:
+                raise OSError(errno.EPERM, 'not a private file of this user', self.name)
             fcntl.flock(fd, fcntl.LOCK_EX)
             chunks, size = [], 0
             while size <= MAX_STATE_BYTES:  # a byte more than allowed is enough to refuse it
@@ -223,7 +248,11 @@ def _shared_store(key: str, pid: int, now: float) -> _FileStore | None:
     """
     name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
     try:
-        store = _FileStore(os.path.join(ledger_directory(), name + '.json'))
+        _directory, dir_fd = _open_ledger_directory()
+    except OSError:
+        return None
+    store = _FileStore(dir_fd, name + '.json')
+    try:
         store.update(lambda state: state['in_flight'].pop(pid, None), now)
     except OSError:
         return None

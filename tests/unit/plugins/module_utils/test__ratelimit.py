@@ -5,6 +5,7 @@
 
 """The shared rate-limit ledger: probe, reserve, windows, 429, several processes on one file, and its fallback."""
 
+import gc
 import json
 import math
 import os
@@ -670,13 +671,17 @@ def unusable_directory(tmp_path, kind):
     if kind == 'parent is a file':
         (tmp_path / 'file').write_text('')
         return tmp_path / 'file' / 'ratelimit'
+    if kind == 'a symlink to a private directory':
+        (tmp_path / 'private').mkdir(mode=0o700)
+        (tmp_path / 'link').symlink_to(tmp_path / 'private')
+        return tmp_path / 'link'
     shared = tmp_path / 'shared'
     shared.mkdir()
     shared.chmod(0o777)  # others could write our state and stall our runs
     return shared
 
 
-@pytest.mark.parametrize('kind', ['parent is a file', 'writable by others'])
+@pytest.mark.parametrize('kind', ['parent is a file', 'writable by others', 'a symlink to a private directory'])
 def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monkeypatch, kind):
     path = unusable_directory(tmp_path, kind)
     monkeypatch.setenv(_ratelimit.RATELIMIT_DIR_ENV, str(path))
@@ -687,6 +692,65 @@ def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monke
     ledger.release(probe, answer(12, 60), 200)
     assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE
     assert not path.is_dir() or os.listdir(str(path)) == []
+
+
+def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(clock, ledger, directory, tmp_path):
+    # The directory was checked when the ledger was made; a symlink put in its place later must not redirect writes.
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    os.rename(directory, directory + '.checked')
+    os.symlink(str(elsewhere), directory)
+
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    assert os.listdir(str(elsewhere)) == []
+    (path,) = state_files(directory + '.checked')
+    with open(path, encoding='utf-8') as handle:
+        assert json.load(handle)['remaining'] == 1199
+
+
+def test_a_ledger_holds_one_descriptor_of_its_directory_and_closes_it(clock, directory):
+    before = len(os.listdir('/dev/fd'))
+    ledgers = [RateLimitLedger(KEY, clock=clock) for _index in range(20)]
+    assert len(os.listdir('/dev/fd')) == before + 20
+
+    del ledgers
+    gc.collect()
+
+    assert len(os.listdir('/dev/fd')) == before
+
+
+def precious_file(tmp_path):
+    precious = tmp_path / 'precious'
+    precious.write_text('not a ledger')
+    return precious
+
+
+@pytest.mark.parametrize('link', [os.symlink, os.link], ids=['symlink', 'hard link'])
+def test_a_ledger_file_that_links_elsewhere_is_not_written(clock, ledger, directory, tmp_path, link):
+    precious = precious_file(tmp_path)
+    (path,) = state_files(directory)
+    os.remove(path)
+    link(str(precious), path)
+
+    ledger.release(send(ledger), answer(12, 60), 200)
+
+    assert precious.read_text() == 'not a ledger'
+    assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE, 'paced alone, in memory'
+
+
+def test_a_ledger_file_that_is_a_fifo_falls_back_to_pacing_alone(clock, ledger, directory):
+    (path,) = state_files(directory)
+    os.remove(path)
+    os.mkfifo(path, 0o600)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(ledger.try_acquire()), daemon=True)
+
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), 'blocked reading a FIFO'
+    assert outcome == [0]
 
 
 def test_a_state_file_lost_during_the_run_falls_back_to_pacing_alone(ledger, directory):
