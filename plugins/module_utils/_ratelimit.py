@@ -288,6 +288,12 @@ class RateLimitLedger:
     acquire() before each call, release() with the time it returned and the answer after (also when none came).
     key: what identifies the budget (base URL and credential); only its SHA-256 is ever written.
     clock: wall time, since it is compared across processes. sleep: every pause is taken through it.
+
+    What it cost, for the caller to report (updated under the lock, read at any time):
+    calls: the calls let go (acquire() or try_acquire() said 0), whatever their answer.
+    waited_seconds: the seconds acquire() paused for the shared budget: its pauses past the caller's backoff, and the
+    time spent waiting for the answer to another call's probe.
+    backoff_seconds: the seconds acquire() paused for the caller's backoff.
     """
 
     def __init__(self, key: str, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time, pid: int | None = None) -> None:
@@ -296,6 +302,9 @@ class RateLimitLedger:
         self.pid = os.getpid() if pid is None else pid
         # Threads of this process wait here for the answer to a probe, instead of polling.
         self._condition = threading.Condition()
+        self.calls = 0
+        self.waited_seconds = 0.0
+        self.backoff_seconds = 0.0
         self._store = _shared_store(key, self.pid, self.clock()) or _MemoryStore()
 
     def acquire(self, backoff: float = 0.0) -> float:
@@ -317,6 +326,7 @@ class RateLimitLedger:
                 wait = self._update(lambda state: self._admit(state, started, take=False), started)
             slept = max(backoff, _whole_seconds(wait or 0.0))
             self.sleep(slept)
+            self._count_wait(slept - backoff, backoff)
         while True:
             with self._condition:
                 wait = self.try_acquire(max(self.clock(), started + slept))
@@ -326,7 +336,9 @@ class RateLimitLedger:
                         raise RateLimitWait(waited())
                     began = time.monotonic()
                     self._condition.wait(min(PROBE_POLL_SECONDS, left))
-                    polled += time.monotonic() - began
+                    spent = time.monotonic() - began
+                    polled += spent
+                    self._count_wait(spent)
                     continue
             if not wait:
                 return self.clock()
@@ -336,6 +348,12 @@ class RateLimitLedger:
                 raise RateLimitWait(waited())  # now, rather than after a pause that cannot end in a call
             self.sleep(pause)
             slept += pause
+            self._count_wait(pause)
+
+    def _count_wait(self, budget: float, backoff: float = 0.0) -> None:
+        with self._condition:
+            self.waited_seconds += budget
+            self.backoff_seconds += backoff
 
     def try_acquire(self, now: float | None = None) -> float | None:
         """acquire() without waiting: 0 when the call may go (now counted in flight), else the seconds to wait,
@@ -343,7 +361,10 @@ class RateLimitLedger:
         with self._condition:
             if now is None:
                 now = self.clock()
-            return self._update(lambda state: self._admit(state, now, take=True), now)
+            wait = self._update(lambda state: self._admit(state, now, take=True), now)
+            if wait == 0:
+                self.calls += 1
+            return wait
 
     def release(self, sent_at: float, headers: Mapping[str, str] | None = None, status: int | None = None) -> None:
         """Record the answer (headers and HTTP status) to a call acquire() let go at sent_at; None when none came."""

@@ -14,6 +14,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
@@ -260,6 +261,57 @@ def test_a_backoff_out_of_range_is_bounded(clock, ledger, backoff, slept):
     ledger.acquire(backoff=backoff)
 
     assert clock.slept == slept
+
+
+# --- what the caller is told ----------------------------------------------------------------------------------
+
+
+def test_the_ledger_counts_its_calls_and_the_seconds_the_budget_made_it_wait(clock, ledger):
+    assert (ledger.calls, ledger.waited_seconds, ledger.backoff_seconds) == (0, 0.0, 0.0)
+    ledger.release(send(ledger), answer(0, 7), 200)
+
+    probe = ledger.acquire(backoff=1.5)  # one pause of 8 s: 1.5 s the caller's backoff, 6.5 s the budget's
+    ledger.release(probe, answer(1000, 300), 200)
+    ledger.acquire(backoff=2.0)  # the budget allows it: the backoff alone
+
+    assert clock.slept == [8.0, 2.0]
+    assert (ledger.calls, ledger.waited_seconds, ledger.backoff_seconds) == (3, 6.5, 3.5)
+
+
+def test_a_call_refused_at_the_deadline_is_not_counted_but_its_wait_is(clock):
+    sleep = spent_again_after_each_pause(clock, [(answer(0, 300), 200)] * 100)
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    with pytest.raises(RateLimitWait):
+        ledger.acquire()
+
+    assert (ledger.calls, ledger.waited_seconds) == (1, 900.0)
+
+
+def test_the_wait_for_another_call_s_probe_is_counted(clock, ledger):
+    probe = send(ledger)
+    thread = threading.Thread(target=ledger.acquire)
+    thread.start()
+    time.sleep(0.3)
+
+    ledger.release(probe, answer(1199, 300), 200)
+    thread.join(timeout=PROBE_POLL_SECONDS * 10)
+
+    assert not thread.is_alive()
+    assert 0.25 <= ledger.waited_seconds < 5, 'woken by the answer, after about 0.3 s'
+    assert clock.slept == []
+
+
+def test_threads_count_every_call(clock, ledger):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+    threads = [threading.Thread(target=lambda: [ledger.acquire() for _index in range(50)]) for _index in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert ledger.calls == 1 + 16 * 50
 
 
 # --- the overall deadline --------------------------------------------------------------------------------------
