@@ -369,6 +369,8 @@ class RateLimitLedger:
     def release(self, sent_at: float, headers: Mapping[str, str] | None = None, status: int | None = None) -> None:
         """Record the answer (headers and HTTP status) to a call acquire() let go at sent_at; None when none came."""
         now = self.clock()
+        # The wall clock may have been set back while the call was out: it was not sent after its answer came.
+        sent_at = min(sent_at, now)
         ratelimit = parse_ratelimit(headers) if headers is not None else None
         block = None
         if status == 429:

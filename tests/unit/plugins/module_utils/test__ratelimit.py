@@ -489,6 +489,16 @@ def test_a_hostile_answer_is_recorded_without_a_crash_and_waited_a_window_at_mos
     assert sum(clock.slept) <= _ratelimit.MAX_WAIT_SECONDS
 
 
+@pytest.mark.parametrize('headers, status, wait', [({'Retry-After': '20'}, 429, 20.0), (answer(0, 20), 200, 21.0)])
+def test_an_answer_when_the_clock_was_set_back_during_the_call_is_kept(clock, ledger, headers, status, wait):
+    sent_at = send(ledger)
+    clock.now -= 5  # the wall clock stepped back while the call was out
+
+    ledger.release(sent_at, headers, status)
+
+    assert ledger.try_acquire() == wait, 'the window still ends after the answer, not before it began'
+
+
 # --- several processes on one ledger ---------------------------------------------------------------------------
 
 
