@@ -315,11 +315,12 @@ class RateLimitLedger:
         wait more than MAX_ACQUIRE_WAIT_SECONDS in all.
         """
         backoff = min(backoff, MAX_WAIT_SECONDS) if backoff > 0 else 0.0  # NaN fails the comparison: no backoff
-        started, slept, polled = self.clock(), 0.0, 0.0
+        started, began_waiting, slept, polled = self.clock(), time.monotonic(), 0.0, 0.0
 
         def waited() -> float:
-            # Wall time, or the pauses taken when the clock does not move with them (a test's sleep).
-            return max(self.clock() - started, slept + polled)
+            # Not by the wall clock, which may be set forward meanwhile; by the pauses taken when time does not move
+            # with them (a test's sleep).
+            return max(time.monotonic() - began_waiting, slept + polled)
 
         if backoff:
             with self._condition:

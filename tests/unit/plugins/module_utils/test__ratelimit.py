@@ -355,6 +355,23 @@ def test_a_spent_window_then_a_block_is_still_waited(clock):
     assert clock.slept == [300.0, 300.0]
 
 
+def test_a_wall_clock_set_forward_during_a_wait_is_not_time_waited(clock):
+    other = other_process(clock)
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if len(clock.slept) == 1:
+            clock.now += 3600  # set forward an hour (NTP): no time passed
+            other.release(clock(), answer(0, 300), 200)  # and the window then is spent too
+
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    ledger.acquire()
+
+    assert clock.slept == [300.0, 300.0, 1.0]
+
+
 def test_a_probe_never_answered_fails_at_the_deadline(clock, monkeypatch):
     # A live process holds the probe (its entry is fresh, the test's clock never moves): only the deadline ends it.
     monkeypatch.setattr(_ratelimit, 'MAX_ACQUIRE_WAIT_SECONDS', 0.5)
