@@ -176,7 +176,9 @@ def _decode(data: bytes, now: float) -> dict[str, Any]:
     if not isinstance(state, dict) or not isinstance(state.get('in_flight'), dict) or len(state['in_flight']) > MAX_PROCESSES:
         return _fresh_state()
     oldest, latest_reset = now - MAX_STATE_AGE_SECONDS, now + MAX_WAIT_SECONDS + T_ROUNDING_SECONDS + CLOCK_SLACK_SECONDS
-    remaining, reset_earliest, reset_at = state.get('remaining'), state.get('reset_earliest'), state.get('reset_at')
+    remaining: Any = state.get('remaining')
+    reset_earliest: Any = state.get('reset_earliest')
+    reset_at: Any = state.get('reset_at')
     if remaining is None and reset_earliest is None and reset_at is None:
         pass  # the budget is unknown
     elif not (

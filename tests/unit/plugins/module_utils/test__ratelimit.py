@@ -303,7 +303,7 @@ def test_the_wait_for_another_call_s_probe_is_counted(clock, ledger):
     assert clock.slept == []
 
 
-def test_threads_count_every_call(clock, ledger):
+def test_threads_count_every_call(ledger):
     ledger.release(send(ledger), answer(1199, 300), 200)
     threads = [threading.Thread(target=lambda: [ledger.acquire() for _index in range(50)]) for _index in range(16)]
     for thread in threads:
@@ -711,7 +711,7 @@ HOSTILE_STATES = [
 
 
 @pytest.mark.parametrize('content', HOSTILE_STATES)
-def test_a_state_file_of_impossible_values_is_an_unknown_budget(clock, ledger, directory, content):
+def test_a_state_file_of_impossible_values_is_an_unknown_budget(ledger, directory, content):
     ledger.try_acquire()
     write_state(directory, content)
 
@@ -773,7 +773,7 @@ def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monke
     assert not path.is_dir() or os.listdir(str(path)) == []
 
 
-def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(clock, ledger, directory, tmp_path):
+def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(ledger, directory, tmp_path):
     # The directory was checked when the ledger was made; a symlink put in its place later must not redirect writes.
     elsewhere = tmp_path / 'elsewhere'
     elsewhere.mkdir()
@@ -788,7 +788,7 @@ def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(clock
         assert json.load(handle)['remaining'] == 1199
 
 
-def test_a_ledger_holds_one_descriptor_of_its_directory_and_closes_it(clock, directory):
+def test_a_ledger_holds_one_descriptor_of_its_directory_and_closes_it(clock):
     before = len(os.listdir('/dev/fd'))
     ledgers = [RateLimitLedger(KEY, clock=clock) for _index in range(20)]
     assert len(os.listdir('/dev/fd')) == before + 20
@@ -806,7 +806,7 @@ def precious_file(tmp_path):
 
 
 @pytest.mark.parametrize('link', [os.symlink, os.link], ids=['symlink', 'hard link'])
-def test_a_ledger_file_that_links_elsewhere_is_not_written(clock, ledger, directory, tmp_path, link):
+def test_a_ledger_file_that_links_elsewhere_is_not_written(ledger, directory, tmp_path, link):
     precious = precious_file(tmp_path)
     (path,) = state_files(directory)
     os.remove(path)
@@ -818,7 +818,7 @@ def test_a_ledger_file_that_links_elsewhere_is_not_written(clock, ledger, direct
     assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE, 'paced alone, in memory'
 
 
-def test_a_ledger_file_that_is_a_fifo_falls_back_to_pacing_alone(clock, ledger, directory):
+def test_a_ledger_file_that_is_a_fifo_falls_back_to_pacing_alone(ledger, directory):
     (path,) = state_files(directory)
     os.remove(path)
     os.mkfifo(path, 0o600)
