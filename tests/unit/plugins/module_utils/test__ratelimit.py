@@ -5,6 +5,7 @@
 
 """The shared rate-limit ledger: probe, reserve, windows, 429, several processes on one file, and its fallback."""
 
+import gc
 import json
 import math
 import os
@@ -13,15 +14,20 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 
 import pytest
 
 from ansible_collections.aop.cloudflare.plugins.module_utils import _ratelimit
 from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
+    MAX_ACQUIRE_WAIT_SECONDS,
+    MAX_WAIT_SECONDS,
     PROBE_POLL_SECONDS,
     RATELIMIT_RESERVE,
     RateLimitLedger,
+    RateLimitWait,
     parse_ratelimit,
+    retry_after_seconds,
 )
 
 TOKEN = 'ledger-test-token-0123456789abcdef0123456789abcdef'
@@ -109,10 +115,53 @@ def dead_pid():
         ('"default"; r=0; t=7', (0, 7)),
         ('"default";r=50', None),
         ('', None),
+        ('"default";r=999999999;t=300', (999999999, 300)),
+        ('"default";r=5;t=3600', (5, 300)),  # no window is longer than 5 minutes
+        # Malformed: ignored as if absent, never a crash (int() refuses more than 4,300 digits).
+        pytest.param('"default";r=5;t=' + '9' * 5000, None, id='t of 5000 digits'),
+        pytest.param('"default";r=' + '9' * 5000 + ';t=30', None, id='r of 5000 digits'),
+        ('"default";r=1000000000;t=30', None),
+        ('"default";r=-1;t=30', None),
+        ('"default";r=5;t=1.5', None),
+        ('"default";r=5;t=', None),
     ],
 )
 def test_parse_ratelimit(value, expected):
     assert parse_ratelimit({'Ratelimit': value}) == expected
+
+
+@pytest.mark.parametrize(
+    'value, expected',
+    [
+        ('20', 20.0),
+        (' 20 ', 20.0),
+        ('0', 0.0),
+        ('2.5', 2.5),
+        ('3600', 300.0),  # no wait is longer than Cloudflare's block
+        pytest.param('9' * 5000, 300.0, id='5000 digits'),
+        ('Thu, 01 Jan 2027 00:00:30 GMT', 30.0),
+        ('Thu, 01 Jan 2099 00:00:00 GMT', 300.0),
+        ('Thu, 01 Jan 1970 00:00:00 GMT', 0.0),
+        # Malformed: as if absent.
+        ('nan', None),
+        ('NaN', None),
+        ('inf', None),
+        ('-inf', None),
+        ('infinity', None),
+        ('1e999', None),
+        ('-5', None),
+        ('1_000', None),
+        ('', None),
+        ('soon', None),
+        ('Thu, 99999999999 Jan 2027 00:00:00 GMT', None),  # OverflowError in the date's parser
+        ('Thu, 01 Jan 2027 99999999999999:00:00 GMT', None),
+        ('Thu, 01 Jan 99999 00:00:00 GMT', None),
+        pytest.param('Thu, 01 Jan 2027 00:00:00 GMT' + ' ' * 100 + 'x', None, id='too long for a date'),
+    ],
+)
+def test_retry_after_seconds(value, expected):
+    now = 1798761600.0  # 2027-01-01T00:00:00Z
+    assert retry_after_seconds({'Retry-After': value}, now) == expected
 
 
 # --- an unknown budget -----------------------------------------------------------------------------------------
@@ -207,6 +256,145 @@ def test_a_backoff_longer_than_the_budget_pause_is_taken_alone(clock, ledger):
     assert clock.slept == [1.5]
 
 
+@pytest.mark.parametrize('backoff, slept', [(float('inf'), [MAX_WAIT_SECONDS]), (1e999, [MAX_WAIT_SECONDS]), (float('nan'), []), (-5.0, [])])
+def test_a_backoff_out_of_range_is_bounded(clock, ledger, backoff, slept):
+    ledger.acquire(backoff=backoff)
+
+    assert clock.slept == slept
+
+
+# --- what the caller is told ----------------------------------------------------------------------------------
+
+
+def test_the_ledger_counts_its_calls_and_the_seconds_the_budget_made_it_wait(clock, ledger):
+    assert (ledger.calls, ledger.waited_seconds, ledger.backoff_seconds) == (0, 0.0, 0.0)
+    ledger.release(send(ledger), answer(0, 7), 200)
+
+    probe = ledger.acquire(backoff=1.5)  # one pause of 8 s: 1.5 s the caller's backoff, 6.5 s the budget's
+    ledger.release(probe, answer(1000, 300), 200)
+    ledger.acquire(backoff=2.0)  # the budget allows it: the backoff alone
+
+    assert clock.slept == [8.0, 2.0]
+    assert (ledger.calls, ledger.waited_seconds, ledger.backoff_seconds) == (3, 6.5, 3.5)
+
+
+def test_a_call_refused_at_the_deadline_is_not_counted_but_its_wait_is(clock):
+    sleep = spent_again_after_each_pause(clock, [(answer(0, 300), 200)] * 100)
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    with pytest.raises(RateLimitWait):
+        ledger.acquire()
+
+    assert (ledger.calls, ledger.waited_seconds) == (1, 900.0)
+
+
+def test_the_wait_for_another_call_s_probe_is_counted(clock, ledger):
+    probe = send(ledger)
+    thread = threading.Thread(target=ledger.acquire)
+    thread.start()
+    time.sleep(0.3)
+
+    ledger.release(probe, answer(1199, 300), 200)
+    thread.join(timeout=PROBE_POLL_SECONDS * 10)
+
+    assert not thread.is_alive()
+    assert 0.25 <= ledger.waited_seconds < 5, 'woken by the answer, after about 0.3 s'
+    assert clock.slept == []
+
+
+def test_threads_count_every_call(ledger):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+    threads = [threading.Thread(target=lambda: [ledger.acquire() for _index in range(50)]) for _index in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert ledger.calls == 1 + 16 * 50
+
+
+# --- the overall deadline --------------------------------------------------------------------------------------
+
+
+def spent_again_after_each_pause(clock, answers):
+    """A sleep after which another process hears the next of answers (headers, status), as if sent at that moment."""
+    other = other_process(clock)
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        assert len(clock.slept) < 100, 'waits for ever'
+        if answers:
+            other.release(clock(), *answers.pop(0))
+
+    return sleep
+
+
+def test_a_budget_spent_by_others_for_ever_fails_at_the_deadline(clock):
+    sleep = spent_again_after_each_pause(clock, [(answer(0, 300), 200)] * 100)
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    with pytest.raises(RateLimitWait) as error:
+        ledger.acquire()
+
+    assert clock.slept == [300.0] * 3, 'a fourth pause would pass the deadline: it is not taken for nothing'
+    assert sum(clock.slept) <= MAX_ACQUIRE_WAIT_SECONDS
+    assert error.value.waited_seconds == 900.0
+    message = str(error.value)
+    assert '1,200 calls per 5 minutes' in message and 'run again later' in message and '900 s' in message
+
+
+def test_a_spent_window_then_a_block_is_still_waited(clock):
+    # The check above can fail: the deadline leaves room for a window's end and a 5-minute block after it.
+    sleep = spent_again_after_each_pause(clock, [({'Retry-After': '300'}, 429)])
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    assert ledger.acquire() == START + 600
+    assert clock.slept == [300.0, 300.0]
+
+
+def test_a_wall_clock_set_forward_during_a_wait_is_not_time_waited(clock):
+    other = other_process(clock)
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if len(clock.slept) == 1:
+            clock.now += 3600  # set forward an hour (NTP): no time passed
+            other.release(clock(), answer(0, 300), 200)  # and the window then is spent too
+
+    ledger = RateLimitLedger(KEY, sleep=sleep, clock=clock)
+    ledger.release(send(ledger), answer(0, 300), 200)
+
+    ledger.acquire()
+
+    assert clock.slept == [300.0, 300.0, 1.0]
+
+
+def test_a_probe_never_answered_fails_at_the_deadline(clock, monkeypatch):
+    # A live process holds the probe (its entry is fresh, the test's clock never moves): only the deadline ends it.
+    monkeypatch.setattr(_ratelimit, 'MAX_ACQUIRE_WAIT_SECONDS', 0.5)
+    monkeypatch.setattr(_ratelimit, 'PROBE_POLL_SECONDS', 0.05)
+    send(other_process(clock))
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+    outcome = []
+
+    def acquire():
+        try:
+            ledger.acquire()
+        except RateLimitWait as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=acquire, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), 'waits for ever'
+    assert len(outcome) == 1 and 0.5 <= outcome[0].waited_seconds < 5
+    assert clock.slept == []
+
+
 # --- answers ---------------------------------------------------------------------------------------------------
 
 
@@ -293,6 +481,39 @@ def test_a_429_stops_every_call_until_it_said(clock, ledger, headers, wait):
 
     assert ledger.try_acquire() == wait
     assert other_process(clock).try_acquire() == wait
+
+
+HOSTILE_ANSWERS = [
+    pytest.param({'Ratelimit': '"default";r=5;t=' + '9' * 5000}, id='t of 5000 digits'),
+    pytest.param({'Ratelimit': '"default";r=' + '9' * 5000 + ';t=30'}, id='r of 5000 digits'),
+    pytest.param({'Retry-After': 'nan'}, id='Retry-After nan'),
+    pytest.param({'Retry-After': 'inf'}, id='Retry-After inf'),
+    pytest.param({'Retry-After': '1e999'}, id='Retry-After 1e999'),
+    pytest.param({'Retry-After': '9' * 5000}, id='Retry-After of 5000 digits'),
+    pytest.param({'Retry-After': 'Thu, 99999999999 Jan 2027 00:00:00 GMT'}, id='Retry-After a date out of range'),
+]
+
+
+@pytest.mark.parametrize('headers', HOSTILE_ANSWERS)
+@pytest.mark.parametrize('status', [200, 429, 503])
+def test_a_hostile_answer_is_recorded_without_a_crash_and_waited_a_window_at_most(clock, ledger, directory, headers, status):
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    ledger.release(send(ledger), headers, status)  # in a finally of the HTTP call: it must not raise
+
+    json.dumps(saved_state(directory), allow_nan=False)
+    ledger.acquire()
+    assert sum(clock.slept) <= _ratelimit.MAX_WAIT_SECONDS
+
+
+@pytest.mark.parametrize('headers, status, wait', [({'Retry-After': '20'}, 429, 20.0), (answer(0, 20), 200, 21.0)])
+def test_an_answer_when_the_clock_was_set_back_during_the_call_is_kept(clock, ledger, headers, status, wait):
+    sent_at = send(ledger)
+    clock.now -= 5  # the wall clock stepped back while the call was out
+
+    ledger.release(sent_at, headers, status)
+
+    assert ledger.try_acquire() == wait, 'the window still ends after the answer, not before it began'
 
 
 # --- several processes on one ledger ---------------------------------------------------------------------------
@@ -444,17 +665,102 @@ def test_a_damaged_state_file_is_an_unknown_budget(ledger, directory):
     assert ledger.try_acquire() is None
 
 
+def write_state(directory, content):
+    (path,) = state_files(directory)
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(content)
+
+
+def state(remaining=None, reset_earliest=None, reset_at=None, in_flight=None):
+    """A state file's text; the values are written as given (NaN and Infinity too, as Python's json allows)."""
+    return json.dumps({'remaining': remaining, 'reset_earliest': reset_earliest, 'reset_at': reset_at, 'in_flight': in_flight or {}})
+
+
+NAN, INF = float('nan'), float('inf')
+WINDOW = (START + 60, START + 61)  # a window that ends in a minute
+
+HOSTILE_STATES = [
+    pytest.param(state(NAN, *WINDOW), id='remaining NaN'),
+    pytest.param(state(INF, *WINDOW), id='remaining Infinity'),
+    pytest.param(state(-5, *WINDOW), id='remaining negative'),
+    pytest.param(state(10**10, *WINDOW), id='remaining beyond any budget'),
+    pytest.param(state(True, *WINDOW), id='remaining a boolean'),
+    pytest.param(state(0, START + 60, NAN), id='reset_at NaN'),
+    pytest.param(state(0, START + 60, INF), id='reset_at Infinity'),
+    pytest.param(state(0, START + 60, 1e300), id='reset_at in centuries'),
+    pytest.param(state(0, START + 3600, START + 3601), id='reset_at past any window'),
+    pytest.param(state(0, -INF, START + 60), id='reset_earliest -Infinity'),
+    pytest.param(state(500, START + 300, START + 100), id='reset_earliest after reset_at'),
+    pytest.param(state(in_flight={'-1': [1, START]}), id='pid -1 (every process)'),
+    pytest.param(state(in_flight={'0': [1, START]}), id='pid 0 (the process group)'),
+    pytest.param(state(in_flight={'9' * 20: [1, START]}), id='pid beyond a C int'),
+    pytest.param(state(in_flight={' 1': [1, START]}), id='pid with a space'),
+    pytest.param(state(in_flight={str(OTHER_PID): [NAN, START]}), id='calls NaN'),
+    pytest.param(state(in_flight={str(OTHER_PID): [INF, START]}), id='calls Infinity'),
+    pytest.param(state(in_flight={str(OTHER_PID): [-3, START]}), id='calls negative'),
+    pytest.param(state(in_flight={str(OTHER_PID): [10**9, START]}), id='calls beyond reason'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1.5, START]}), id='calls not whole'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, NAN]}), id='seen NaN'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, INF]}), id='seen Infinity'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, START + 86400]}), id='seen tomorrow'),
+    pytest.param(state(in_flight={str(OTHER_PID): [1, START, 'more']}), id='an entry of three'),
+    pytest.param(state(in_flight={str(pid): [1, START] for pid in range(1, 5001)}), id='5000 processes'),
+    pytest.param('[' * 100000 + ']' * 100000, id='nested too deep'),
+    pytest.param(' ' * (2 << 20) + state(in_flight={str(OTHER_PID): [1, START]}), id='larger than 1 MiB'),
+]
+
+
+@pytest.mark.parametrize('content', HOSTILE_STATES)
+def test_a_state_file_of_impossible_values_is_an_unknown_budget(ledger, directory, content):
+    ledger.try_acquire()
+    write_state(directory, content)
+
+    assert ledger.try_acquire() == 0, 'the probe of an unknown budget'
+    assert ledger.try_acquire() is None
+    json.dumps(saved_state(directory), allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    'content, wait',
+    [
+        pytest.param(state(0, START + 60, START + 61), 61.0, id='a window that ends in a minute'),
+        pytest.param(state(0, START + 299, START + 301), 301.0, id='the longest window'),
+        pytest.param(state(in_flight={str(OTHER_PID): [1, START - 60]}), None, id='the probe of another process'),
+    ],
+)
+def test_a_state_file_of_possible_values_is_kept(ledger, directory, content, wait):
+    # The check above can fail: the values a ledger writes itself are read as written.
+    ledger.try_acquire()
+    write_state(directory, content)
+
+    assert ledger.try_acquire() == wait
+
+
+def test_calls_in_flight_under_our_pid_are_a_dead_process_s(clock, directory):
+    # A process that died with calls in flight, whose pid is now ours: its calls are never released.
+    RateLimitLedger(KEY, clock=clock).try_acquire()
+    write_state(directory, state(in_flight={str(os.getpid()): [2, START]}))
+
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+
+    assert ledger.try_acquire() == 0, 'the probe goes: no call of ours is in flight yet'
+
+
 def unusable_directory(tmp_path, kind):
     if kind == 'parent is a file':
         (tmp_path / 'file').write_text('')
         return tmp_path / 'file' / 'ratelimit'
+    if kind == 'a symlink to a private directory':
+        (tmp_path / 'private').mkdir(mode=0o700)
+        (tmp_path / 'link').symlink_to(tmp_path / 'private')
+        return tmp_path / 'link'
     shared = tmp_path / 'shared'
     shared.mkdir()
     shared.chmod(0o777)  # others could write our state and stall our runs
     return shared
 
 
-@pytest.mark.parametrize('kind', ['parent is a file', 'writable by others'])
+@pytest.mark.parametrize('kind', ['parent is a file', 'writable by others', 'a symlink to a private directory'])
 def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monkeypatch, kind):
     path = unusable_directory(tmp_path, kind)
     monkeypatch.setenv(_ratelimit.RATELIMIT_DIR_ENV, str(path))
@@ -465,6 +771,65 @@ def test_an_unusable_directory_falls_back_to_pacing_alone(clock, tmp_path, monke
     ledger.release(probe, answer(12, 60), 200)
     assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE
     assert not path.is_dir() or os.listdir(str(path)) == []
+
+
+def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(ledger, directory, tmp_path):
+    # The directory was checked when the ledger was made; a symlink put in its place later must not redirect writes.
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    os.rename(directory, directory + '.checked')
+    os.symlink(str(elsewhere), directory)
+
+    ledger.release(send(ledger), answer(1199, 300), 200)
+
+    assert os.listdir(str(elsewhere)) == []
+    (path,) = state_files(directory + '.checked')
+    with open(path, encoding='utf-8') as handle:
+        assert json.load(handle)['remaining'] == 1199
+
+
+def test_a_ledger_holds_one_descriptor_of_its_directory_and_closes_it(clock):
+    before = len(os.listdir('/dev/fd'))
+    ledgers = [RateLimitLedger(KEY, clock=clock) for _index in range(20)]
+    assert len(os.listdir('/dev/fd')) == before + 20
+
+    del ledgers
+    gc.collect()
+
+    assert len(os.listdir('/dev/fd')) == before
+
+
+def precious_file(tmp_path):
+    precious = tmp_path / 'precious'
+    precious.write_text('not a ledger')
+    return precious
+
+
+@pytest.mark.parametrize('link', [os.symlink, os.link], ids=['symlink', 'hard link'])
+def test_a_ledger_file_that_links_elsewhere_is_not_written(ledger, directory, tmp_path, link):
+    precious = precious_file(tmp_path)
+    (path,) = state_files(directory)
+    os.remove(path)
+    link(str(precious), path)
+
+    ledger.release(send(ledger), answer(12, 60), 200)
+
+    assert precious.read_text() == 'not a ledger'
+    assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE, 'paced alone, in memory'
+
+
+def test_a_ledger_file_that_is_a_fifo_falls_back_to_pacing_alone(ledger, directory):
+    (path,) = state_files(directory)
+    os.remove(path)
+    os.mkfifo(path, 0o600)
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(ledger.try_acquire()), daemon=True)
+
+    thread.start()
+    thread.join(timeout=30)
+
+    assert not thread.is_alive(), 'blocked reading a FIFO'
+    assert outcome == [0]
 
 
 def test_a_state_file_lost_during_the_run_falls_back_to_pacing_alone(ledger, directory):
