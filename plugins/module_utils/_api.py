@@ -27,7 +27,7 @@ except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import CloudflareError, InputError
-from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import RateLimitLedger, retry_after_seconds
+from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import RateLimitLedger, RateLimitWait, retry_after_seconds
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
     DEFAULT_BASE_URL,
     clean_credential,
@@ -187,7 +187,10 @@ class CloudflareClient:
         The call must end within about twice timeout, body included: requests' own timeout is per read, so a server
         trickling its answer would hold the run for ever.
         """
-        sent_at = self.ledger.acquire(backoff)
+        try:
+            sent_at = self.ledger.acquire(backoff)
+        except RateLimitWait as exc:
+            raise CloudflareError('%s %s: not sent: %s' % (method, path, exc), method=method, path=path) from None
         response = None
         try:
             deadline = time.monotonic() + self.timeout

@@ -54,6 +54,9 @@ READ_CONCURRENCY_ARGUMENT_SPEC = {
     'association_reads': {'type': 'str', 'choices': ['auto', 'list', 'per_hostname'], 'default': 'auto'},
 }
 
+# A wait for the rate budget longer than this is worth a warning: a run paced for minutes must not look hung.
+PACING_WARNING_SECONDS = 10.0
+
 # Where a module may be given secrets: the options themselves (no_log already) and certificate options that a careless
 # user may fill from a bundle that also holds the key.
 SECRET_OPTIONS = ('api_token', 'api_key', 'private_key')
@@ -178,17 +181,32 @@ class CloudflareModule:
         return list(seen)
 
     def run(self) -> None:
-        """The one exit: the result, or the failure with its message (and the API's error where there is one)."""
+        """The one exit: the result, or the failure with its message (and the API's error where there is one); either
+        way with what Cloudflare's rate limit cost."""
         try:
             result = self.apply()
             # Returned so that later tasks can pass zone_id and skip the zone lookup.
             result['zone_id'] = self.zone_id
         except AopError as exc:
-            self.module.fail_json(**exc.report())
+            self.module.fail_json(**exc.report(), **self.pacing())
         except Exception as exc:  # pylint: disable=broad-exception-caught  # the last guard: no option value may be echoed
             # The frames only: the exception's text may quote what it failed on (a header, a key).
             self.module.fail_json(
-                msg='aop.cloudflare failed unexpectedly (%s): please report it, with the traceback shown at -vvv' % exc.__class__.__name__,
+                msg='aop.cloudflare failed unexpectedly (%s): please report it, with where it happened (run again with ANSIBLE_DISPLAY_TRACEBACK=error)'
+                % exc.__class__.__name__,
                 exception=''.join(traceback.format_tb(exc.__traceback__)),
             )
-        self.module.exit_json(**result)
+        self.module.exit_json(**result, **self.pacing())
+
+    def pacing(self) -> dict[str, Any]:
+        """rate_limit: the calls made and the seconds the shared budget held them back; a warning when that was long."""
+        if self._client is None:
+            return {}
+        ledger = self._client.ledger
+        waited = round(ledger.waited_seconds, 1)
+        if waited > PACING_WARNING_SECONDS:
+            self.module.warn(
+                'waited %d s for Cloudflare\'s rate limit (1,200 calls per 5 minutes per user, shared by every run and tool with these '
+                'credentials): the run is paced, not hung. Fewer hostnames read one by one (association_reads) cost fewer calls' % waited
+            )
+        return {'rate_limit': {'calls': ledger.calls, 'waited_seconds': waited}}

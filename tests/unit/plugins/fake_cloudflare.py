@@ -41,7 +41,7 @@ DEFAULT_HEADERS = {
     'Ratelimit-Policy': '"default";q=1200;w=300',
 }
 
-Call = collections.namedtuple('Call', 'method path query body headers verify')
+Call = collections.namedtuple('Call', 'method path query body headers verify proxies')
 Reply = collections.namedtuple('Reply', 'status body headers')
 
 
@@ -119,6 +119,24 @@ def not_found():
     return fail(404, (1553, 'Hostname association not found'))
 
 
+class Trickle(io.BytesIO):
+    """A body that comes one byte per read, as a server trickling its answer sends it."""
+
+    def read1(self, size=-1):
+        return super().read1(1)
+
+    def read(self, size=-1):
+        return super().read(1)
+
+
+def trickle(status, text, headers=None):
+    return Reply(status, Trickle(text.encode('utf-8')), headers or {})
+
+
+def redirect(status, location):
+    return Reply(status, '', {'Location': location, 'Content-Type': 'text/html'})
+
+
 class FakeCloudflare(BaseAdapter):
     """Answers each (method, path) with its scripted replies in order, repeating the last; records every call.
 
@@ -144,7 +162,7 @@ class FakeCloudflare(BaseAdapter):
         path, _sep, query = target.partition('?')
         body = json.loads(request.body) if request.body else None
         with self._lock:
-            self.calls.append(Call(request.method, path, query, body, dict(request.headers), verify))
+            self.calls.append(Call(request.method, path, query, body, dict(request.headers), verify, proxies))
             replies = self.routes.get((request.method, target)) or self.routes.get((request.method, path))
             if replies is None:
                 raise AssertionError('unexpected call: %s %s' % (request.method, target))
@@ -152,7 +170,7 @@ class FakeCloudflare(BaseAdapter):
         if isinstance(reply, Exception):
             raise reply
         raw = HTTPResponse(
-            body=io.BytesIO(reply.body.encode('utf-8')),
+            body=reply.body if isinstance(reply.body, Trickle) else io.BytesIO(reply.body.encode('utf-8')),
             headers=dict(DEFAULT_HEADERS, **reply.headers),
             status=reply.status,
             preload_content=False,

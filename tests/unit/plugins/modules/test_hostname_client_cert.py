@@ -953,3 +953,41 @@ def test_the_zones_other_certificates_are_returned_with_their_subject(cloudflare
     assert [other['id'] for other in result['other_certificates']] == [OTHER_CERT_ID]
     assert result['other_certificates'][0]['subject'] == pki.ec_leaf.cert.subject.rfc4514_string()
     assert result['other_certificates'][0]['fingerprint_sha256'] == colons(pki.ec_leaf.fingerprint_sha256)
+
+
+# --- secrets on every path --------------------------------------------------------------------------------------
+
+
+def test_a_bundle_given_as_the_certificate_uploads_only_the_certificate(cloudflare, run_module, pki, present):
+    """A HAProxy-style file that also holds the key, given as the certificate: only certificate blocks travel."""
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    cloudflare.route('POST', CERTIFICATES, ok(certificate_object(pki.rsa_leaf)))
+
+    result = run_module(hostname_client_cert, dict(present, certificate=pki.rsa_leaf.cert_pem + pki.rsa_leaf.key_pem))
+
+    assert not result.failed, result
+    ((_call, body),) = cloudflare.writes
+    assert body['certificate'] == pki.rsa_leaf.cert_pem and 'PRIVATE KEY' not in body['certificate']
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_a_bundle_given_as_the_certificate_to_delete_never_shows_its_key_not_even_in_the_invocation(cloudflare, run_module, pki):
+    """state=absent takes no private_key to mask: the key block inside the certificate option is masked all the same."""
+    cloudflare.route('GET', CERTIFICATES, ok([]))
+    bundle = pki.rsa_leaf.cert_pem + pki.rsa_leaf.key_pem
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': bundle, 'state': 'absent'})
+
+    assert not result.failed and result['changed'] is False
+    assert 'invocation' in result and 'PRIVATE KEY' not in result.printed
+    result.assert_no_secret(pki.rsa_leaf.key_pem)
+
+
+def test_a_token_with_a_final_newline_works_and_is_never_printed(cloudflare, run_module, present):
+    cloudflare.route('GET', CERTIFICATES, fail(403, (10000, 'Authentication error')))
+
+    result = run_module(hostname_client_cert, dict(present, api_token=API_TOKEN + '\n'))
+
+    assert result.failed and 'HTTP 403' in result['msg']
+    assert cloudflare.calls[0].headers['Authorization'] == 'Bearer ' + API_TOKEN
+    result.assert_no_secret()

@@ -195,3 +195,49 @@ def test_identifiers_and_endpoints_that_would_leave_the_api_are_refused_before_a
 )
 def test_plain_http_is_allowed_to_loopback_or_when_asked(base_url, allow):
     assert endpoint_problem(base_url, allow) is None
+
+
+def test_an_unexpected_failure_is_reported_by_its_class_and_frames_never_its_text(cloudflare, run_module, monkeypatch):
+    """The last guard of run(): an exception's text may quote a header or a key, so only its class is shown."""
+
+    def broken(_self):
+        raise RuntimeError('Bearer %s' % API_TOKEN)
+
+    monkeypatch.setattr(zone_tls_client_auth.ZoneTlsClientAuth, 'apply', broken)
+
+    result = run_module(zone_tls_client_auth, dict(ARGS, enabled=True))
+
+    assert result.failed and result['msg'] == (
+        'aop.cloudflare failed unexpectedly (RuntimeError): please report it, with where it happened (run again with ANSIBLE_DISPLAY_TRACEBACK=error)'
+    )
+    assert 'Bearer' not in result.printed
+    result.assert_no_secret()
+
+
+@pytest.mark.parametrize('zone_id', [ZONE_ID + '\n', ' ' + ZONE_ID, ZONE_ID.upper() + 'x'])
+def test_a_zone_id_with_anything_around_it_is_refused_before_any_call(cloudflare, run_module, zone_id):
+    result = run_module(zone_tls_client_auth, {'api_token': API_TOKEN, 'zone_id': zone_id, 'enabled': True})
+
+    assert result.failed and result['msg'].startswith('zone_id: %r is not a zone id (32 hexadecimal characters' % zone_id)
+    assert cloudflare.calls == []
+
+
+def test_the_result_says_what_the_rate_limit_cost(cloudflare, run_module):
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(setting('on')))
+
+    result = run_module(zone_tls_client_auth, dict(ARGS, enabled=True))
+
+    assert result['rate_limit'] == {'calls': 1, 'waited_seconds': 0.0}
+    assert 'warnings' not in result
+
+
+def test_a_run_paced_for_more_than_ten_seconds_says_so(cloudflare, run_module, sleeps):
+    """A spent budget (Ratelimit r at the reserve) holds the next call back until the window's end, 30 s here."""
+    cloudflare.route('GET', TLS_CLIENT_AUTH, ok(setting('off'), headers={'Ratelimit': '"default";r=10;t=30'}))
+    cloudflare.route('PATCH', TLS_CLIENT_AUTH, ok(setting('on')))
+
+    result = run_module(zone_tls_client_auth, dict(ARGS, enabled=True))
+
+    assert not result.failed and result['rate_limit']['calls'] == 2
+    assert result['rate_limit']['waited_seconds'] >= 30 and sum(sleeps) >= 30
+    assert "waited %d s for Cloudflare's rate limit (1,200 calls per 5 minutes per user" % result['rate_limit']['waited_seconds'] in str(result['warnings'])
