@@ -47,9 +47,9 @@ CONNECTION_ARGUMENT_SPEC = {
     'zone': {'type': 'str'},
 }
 
-# Documented in plugins/doc_fragments/read_concurrency.py: the modules that may read hostnames one by one. At 16, a
+# Documented in plugins/doc_fragments/association_reads.py: the modules that read associations. At 16, a
 # full zone (1,000 hostnames) is read in a few seconds; the shared rate budget bounds it, whatever the value.
-READ_CONCURRENCY_ARGUMENT_SPEC = {
+ASSOCIATION_READS_ARGUMENT_SPEC = {
     'read_concurrency': {'type': 'int', 'default': 16},
     'association_reads': {'type': 'str', 'choices': ['auto', 'list', 'per_hostname'], 'default': 'auto'},
 }

@@ -14,14 +14,15 @@ version_added: 0.1.0
 description:
   - Step 3 of Cloudflare's per-hostname Authenticated Origin Pulls procedure. It associates hostnames with a hostname
     client certificate (see M(aop.cloudflare.hostname_client_cert)) and turns the association on or off.
-  - Reads the association of every declared hostname, then sends B(one) request holding only the hostnames that differ.
-    Hostnames that are not declared are never touched.
+  - Reads the zone's associations (with Cloudflare's association listing where it can, see O(association_reads)), then
+    sends B(one) request holding only the hostnames that differ. Hostnames that are not declared are never touched,
+    unless O(exclusive=true).
   - Many hostnames per call; O(config) mixes certificates and states in one call.
 author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
-  - aop.cloudflare.read_concurrency
+  - aop.cloudflare.association_reads
   - aop.cloudflare.attributes
 attributes:
   check_mode:
@@ -76,6 +77,15 @@ options:
         type: str
         choices: [enabled, disabled, absent]
         default: enabled
+  exclusive:
+    description:
+      - V(true) makes the zone hold exactly the declared hostnames. The same call voids the association of every
+        hostname of the zone that is not declared. Check mode and C(--diff) show them; RV(voided_undeclared) names them.
+      - It needs the association listing, and fails before any write when the listing cannot be used
+        (O(association_reads=per_hostname) is refused at once).
+      - V(false) never touches a hostname that is not declared.
+    type: bool
+    default: false
   wait:
     description:
       - Wait until every hostname this run enables reports C(active).
@@ -87,9 +97,11 @@ options:
     type: int
     default: 300
 notes:
-  - Cloudflare has no call that lists the associations of a zone, so each declared hostname costs one read; the reads
-    run a few at a time.
+  - With the association listing, a zone of 1,000 hostnames is read in one call; without it (an API that answers the
+    listing with 404), each declared hostname costs one read, a few at a time.
   - A certificate may serve at most 100 hostnames; the module refuses a request above that before any write.
+  - Cloudflare answers 1415 when the request names a certificate deleted meanwhile; the module then reads the
+    certificates it named again and says which one is gone.
 seealso:
   - module: aop.cloudflare.hostname_client_cert
   - module: aop.cloudflare.zone_tls_client_auth
@@ -185,6 +197,24 @@ changed_hostnames:
   type: list
   elements: str
   sample: [app.example.com]
+voided_undeclared:
+  description: With O(exclusive=true), the hostnames of the zone that were not declared and whose association this run voided (or would void, in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: [legacy.example.com]
+certificates_in_use:
+  description:
+    - Each certificate id that associations use after the run (predicted in check mode), with the hostnames that use it
+      (enabled or disabled). The whole zone's when RV(associations_complete) is V(true), else the declared hostnames' only.
+  returned: success
+  type: dict
+  sample: {2458ce5a-0c35-4c7f-82c7-8e9487d3ff60: [api.example.com, app.example.com]}
+associations_complete:
+  description: Whether RV(certificates_in_use) covers every association of the zone (the association listing was read).
+  returned: success
+  type: bool
+  sample: true
 released_cert_ids:
   description:
     - Certificate ids that declared hostnames used before the run and no longer use after it (for example after a
@@ -193,6 +223,43 @@ released_cert_ids:
   type: list
   elements: str
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
+association_reads:
+  description: How the associations were read, and why the listing was not used when it was not.
+  returned: success
+  type: dict
+  contains:
+    used:
+      description: V(list) (Cloudflare's association listing) or V(per_hostname) (one read per hostname).
+      type: str
+      sample: list
+    pages:
+      description: Pages of the listing read (with RV(association_reads.used=list)).
+      type: int
+      sample: 1
+    confirmed_per_hostname:
+      description: Hostnames the listing did not show, each confirmed with its own read (with RV(association_reads.used=list)).
+      type: int
+      sample: 0
+    reason:
+      description: Why the hostnames were read one by one (with RV(association_reads.used=per_hostname)).
+      type: str
+      sample: the listing answered HTTP 404 (7003)
+rate_limit:
+  description:
+    - What Cloudflare's rate limit cost this run. Every call on the controller is paced by one budget per credential
+      (1,200 calls per 5 minutes per user, Cloudflare's); past 10 seconds of waiting the module also warns, so that a
+      paced run does not look hung.
+  returned: always, once the module has made a call
+  type: dict
+  contains:
+    calls:
+      description: Calls this run sent.
+      type: int
+      sample: 4
+    waited_seconds:
+      description: Seconds the shared budget held this run's calls back.
+      type: float
+      sample: 0.0
 '''
 
 import dataclasses
@@ -200,7 +267,7 @@ import functools
 from typing import Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError, InputError
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import ASSOCIATION_READS_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import (
     ASSOCIATION_CERTIFICATE_FIELDS,
     Association,
@@ -414,7 +481,7 @@ def main() -> None:
                     'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
                 },
             },
-            **READ_CONCURRENCY_ARGUMENT_SPEC,
+            **ASSOCIATION_READS_ARGUMENT_SPEC,
             'exclusive': {'type': 'bool', 'default': False},
             'wait': {'type': 'bool', 'default': True},
             'wait_timeout': {'type': 'int', 'default': 300},

@@ -14,23 +14,25 @@ version_added: 0.2.0
 description:
   - Returns, for each hostname of O(hostnames), its association with a hostname client certificate (see
     M(aop.cloudflare.hostname_aop)) with its state, certificate id, deployment status and the certificate's details.
-  - Cloudflare has no call that lists a zone's associations, so the hostnames must be named; each costs one read.
     A hostname never configured, or whose association was voided, reads as V(absent).
+  - Without O(hostnames), inventories the zone. It returns every association of the zone, from Cloudflare's
+    association listing, at one call per 1,000 associations. That needs the listing; the module fails, saying so, where the
+    API has none.
   - Reads only; never changes anything.
 author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
-  - aop.cloudflare.read_concurrency
+  - aop.cloudflare.association_reads
   - aop.cloudflare.attributes
   - aop.cloudflare.attributes.info_module
 options:
   hostnames:
     description:
       - The hostnames to read, each once; with O(zone), hostnames of that zone only.
+      - Without it, every association of the zone (its inventory).
     type: list
     elements: str
-    required: true
 seealso:
   - module: aop.cloudflare.hostname_aop
   - module: aop.cloudflare.hostname_client_cert_info
@@ -47,6 +49,15 @@ EXAMPLES = r'''
 - name: Say which hostnames do not present a client certificate
   ansible.builtin.debug:
     msg: "{{ origin_pulls.hostnames | rejectattr('state', 'eq', 'enabled') | map(attribute='hostname') | list }}"
+
+- name: Inventory the zone, every association it holds
+  aop.cloudflare.hostname_aop_info:
+    zone: example.com
+  register: inventory
+
+- name: Which hostnames each certificate serves
+  ansible.builtin.debug:
+    msg: "{{ inventory.hostnames | groupby('cert_id') | map('first') | list }}"
 '''
 
 RETURN = r'''
@@ -59,6 +70,7 @@ hostnames:
   description:
     - One entry per hostname of O(hostnames), in the order given. An V(absent) hostname has only RV(hostnames[].hostname)
       and RV(hostnames[].state); its other fields are V(null).
+    - Without O(hostnames), one entry per association of the zone (voided ones left out), sorted by hostname.
   returned: success
   type: list
   elements: dict
@@ -111,12 +123,49 @@ hostnames:
       description: When the association last changed.
       type: str
       sample: "2026-10-28T18:11:23.37411Z"
+association_reads:
+  description: How the associations were read, and why the listing was not used when it was not.
+  returned: success
+  type: dict
+  contains:
+    used:
+      description: V(list) (Cloudflare's association listing) or V(per_hostname) (one read per hostname).
+      type: str
+      sample: list
+    pages:
+      description: Pages of the listing read (with RV(association_reads.used=list)).
+      type: int
+      sample: 1
+    confirmed_per_hostname:
+      description: Hostnames the listing did not show, each confirmed with its own read (with RV(association_reads.used=list)).
+      type: int
+      sample: 0
+    reason:
+      description: Why the hostnames were read one by one (with RV(association_reads.used=per_hostname)).
+      type: str
+      sample: the listing answered HTTP 404 (7003)
+rate_limit:
+  description:
+    - What Cloudflare's rate limit cost this run. Every call on the controller is paced by one budget per credential
+      (1,200 calls per 5 minutes per user, Cloudflare's); past 10 seconds of waiting the module also warns, so that a
+      paced run does not look hung.
+  returned: always, once the module has made a call
+  type: dict
+  contains:
+    calls:
+      description: Calls this run sent.
+      type: int
+      sample: 4
+    waited_seconds:
+      description: Seconds the shared budget held this run's calls back.
+      type: float
+      sample: 0.0
 '''
 
 from typing import Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import ASSOCIATION_READS_ARGUMENT_SPEC, CloudflareModule, build_module
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import association_view
 
 
@@ -146,7 +195,7 @@ def main() -> None:
     module = build_module(
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str'},
-            **READ_CONCURRENCY_ARGUMENT_SPEC,
+            **ASSOCIATION_READS_ARGUMENT_SPEC,
         },
     )
     HostnameAopInfo(module).run()

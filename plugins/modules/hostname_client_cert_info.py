@@ -24,7 +24,7 @@ author:
   - aop.cloudflare maintainers (@aop-cloudflare)
 extends_documentation_fragment:
   - aop.cloudflare.connection
-  - aop.cloudflare.read_concurrency
+  - aop.cloudflare.association_reads
   - aop.cloudflare.attributes
   - aop.cloudflare.attributes.info_module
 options:
@@ -129,6 +129,51 @@ certificates:
       type: list
       elements: str
       sample: [app.example.com]
+    zone_hostnames:
+      description:
+        - Every hostname of the zone that uses this certificate, enabled or disabled, from the association listing;
+          V(null) when the listing could not be used.
+      returned: when O(hostnames) is given
+      type: list
+      elements: str
+      sample: [app.example.com, legacy.example.com]
+association_reads:
+  description: How the associations were read, and why the listing was not used when it was not.
+  returned: success, when O(hostnames) is given
+  type: dict
+  contains:
+    used:
+      description: V(list) (Cloudflare's association listing) or V(per_hostname) (one read per hostname).
+      type: str
+      sample: list
+    pages:
+      description: Pages of the listing read (with RV(association_reads.used=list)).
+      type: int
+      sample: 1
+    confirmed_per_hostname:
+      description: Hostnames the listing did not show, each confirmed with its own read (with RV(association_reads.used=list)).
+      type: int
+      sample: 0
+    reason:
+      description: Why the hostnames were read one by one (with RV(association_reads.used=per_hostname)).
+      type: str
+      sample: the listing answered HTTP 404 (7003)
+rate_limit:
+  description:
+    - What Cloudflare's rate limit cost this run. Every call on the controller is paced by one budget per credential
+      (1,200 calls per 5 minutes per user, Cloudflare's); past 10 seconds of waiting the module also warns, so that a
+      paced run does not look hung.
+  returned: always, once the module has made a call
+  type: dict
+  contains:
+    calls:
+      description: Calls this run sent.
+      type: int
+      sample: 4
+    waited_seconds:
+      description: Seconds the shared budget held this run's calls back.
+      type: float
+      sample: 0.0
 '''
 
 import datetime
@@ -136,8 +181,8 @@ from typing import Any
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import UTC, not_after, parse_time
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import InputError
-from ansible_collections.aop.cloudflare.plugins.module_utils._module import READ_CONCURRENCY_ARGUMENT_SPEC, CloudflareModule, build_module
-from ansible_collections.aop.cloudflare.plugins.module_utils._resources import Certificate
+from ansible_collections.aop.cloudflare.plugins.module_utils._module import ASSOCIATION_READS_ARGUMENT_SPEC, CloudflareModule, build_module
+from ansible_collections.aop.cloudflare.plugins.module_utils._resources import Association, Certificate
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import number_problem
 
 
@@ -152,11 +197,16 @@ class HostnameClientCertInfo(CloudflareModule):
         if hostnames is None:
             shown = [self.shown(certificate, now, None) for certificate in certificates]
         else:
-            associations, reads, _listed = resources.associations(hostnames, self.params['read_concurrency'], self.params['association_reads'])
+            associations, reads, listed = resources.associations(hostnames, self.params['read_concurrency'], self.params['association_reads'])
             result['association_reads'] = reads.view()
             # A disabled association still uses its certificate: Cloudflare refuses to delete it.
             cert_ids = {name: association.cert_id for name, association in associations.items() if association is not None and association.state != 'absent'}
             shown = [self.shown(certificate, now, [name for name in hostnames if cert_ids.get(name) == certificate.id]) for certificate in certificates]
+            for view in shown:
+                # What the listing shows of the whole zone: hostnames nobody named may use a certificate too.
+                view['zone_hostnames'] = self.zone_hostnames(listed, view['id'])
+                if view['zone_hostnames'] and view['days_left'] is not None:
+                    view['expiring'] = view['days_left'] < self.params['expiry_warning_days']
         for view in shown:
             if view['expiring']:
                 self.warn_expiring(view)
@@ -186,8 +236,15 @@ class HostnameClientCertInfo(CloudflareModule):
             view['hostnames'] = hostnames
         return view
 
+    @staticmethod
+    def zone_hostnames(listed: dict[str, Association] | None, cert_id: str | None) -> list[str] | None:
+        if listed is None:
+            return None
+        return sorted(hostname for hostname, association in listed.items() if association.cert_id == cert_id and association.state != 'absent')
+
     def warn_expiring(self, view: dict[str, Any]) -> None:
-        used_by = ' (used by %s)' % ', '.join(view['hostnames']) if view.get('hostnames') else ''
+        users = view.get('zone_hostnames') or view.get('hostnames')
+        used_by = ' (used by %s)' % ', '.join(users) if users else ''
         self.module.warn(
             'certificate %s%s %s on %s (%d days left): issue a new one and rotate it with '
             'aop.cloudflare.hostname_client_cert and aop.cloudflare.hostname_aop'
@@ -200,7 +257,7 @@ def main() -> None:
         argument_spec={
             'hostnames': {'type': 'list', 'elements': 'str'},
             'expiry_warning_days': {'type': 'int', 'default': 30},
-            **READ_CONCURRENCY_ARGUMENT_SPEC,
+            **ASSOCIATION_READS_ARGUMENT_SPEC,
         },
     )
     HostnameClientCertInfo(module).run()

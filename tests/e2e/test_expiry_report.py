@@ -68,11 +68,11 @@ def test_the_report_fails_only_zones_whose_certificate_in_use_expires_soon(emula
         'until' % (expiring_id, EXPIRING) in report.output
     )
     assert '(9 days left): issue a new one' in report.output
-    # Every certificate is listed with its days left and how many declared hostnames use it.
-    assert report.output.count('days left, used by 2 of the 2 declared hostnames') == 1, report
-    assert report.output.count('9 days left, used by 1 of the 2 declared hostnames') == 1, report
-    assert report.output.count('9 days left, used by 0 of the 1 declared hostnames') == 1, report
-    assert report.output.count('364 days left, used by 1 of the 1 declared hostnames') == 1, report
+    # Every certificate is listed with its days left and the hostnames that use it.
+    assert report.output.count('days left, used by api.%s, app.%s' % (HEALTHY, HEALTHY)) == 1, report
+    assert report.output.count('9 days left, used by shop.%s' % EXPIRING) == 1, report
+    assert report.output.count('9 days left, used by no hostname') == 1, report
+    assert report.output.count('364 days left, used by app.%s' % UNUSED) == 1, report
     assert uploaded['result']['id'] not in report.output.split('TASK [Fail the zone')[1]
     assert emulator.writes() == []
 
@@ -80,3 +80,34 @@ def test_the_report_fails_only_zones_whose_certificate_in_use_expires_soon(emula
     relaxed = ansible('aop.cloudflare.expiry_report', '-e', 'aop_expiry_report_days=5', inventory=inventory)
     assert relaxed.rc == 0, relaxed
     assert sum(counts['failed'] for counts in relaxed.recap.values()) == 0, relaxed
+
+
+def test_the_report_reads_each_zone_once_from_the_webservers_example_and_names_a_missing_variable(emulator, pki, ansible):
+    """Three web servers name one zone in group_vars: one read of it. A host without the zone is named, not skipped."""
+    shared = {
+        'ansible_connection': 'local',
+        'ansible_python_interpreter': sys.executable,
+        'per_hostname_aop_zone': 'example.com',
+        'per_hostname_aop_base_url': emulator.base_url,
+        'per_hostname_aop_api_token': emulator.api_token,
+        'per_hostname_aop_certificate_file': str(pki / 'a.crt'),
+        'per_hostname_aop_private_key_file': str(pki / 'a.key'),
+        'per_hostname_aop_hostnames': ['{{ public_hostname }}'],
+    }
+    hosts = {'web%d' % number: {'public_hostname': 'web%d.example.com' % number} for number in (1, 2, 3)}
+    inventory = {'webservers': {'vars': shared, 'hosts': hosts}, 'databases': {'hosts': {'db1': {'ansible_connection': 'local'}}}}
+    assert ansible([{'name': 'Web', 'hosts': 'webservers', 'gather_facts': False, 'roles': ['aop.cloudflare.per_hostname_aop']}], inventory=inventory).rc == 0
+    emulator.clear_requests()
+
+    report = ansible('aop.cloudflare.expiry_report', inventory=inventory)
+
+    assert report.rc == 0, report
+    lists = [entry for entry in emulator.requests() if entry['path'].endswith('/hostnames/certificates')]
+    assert len(lists) == 1, 'the zone is read once, not once per web server'
+    assert 'days left, used by web1.example.com, web2.example.com, web3.example.com' in report.output, report
+    assert report.recap['db1']['failed'] == 0, 'a host that sets none of the role variables has nothing to report'
+
+    inventory['webservers']['hosts']['web4'] = {'public_hostname': 'web4.example.com', 'per_hostname_aop_zone': None}
+    missing = ansible('aop.cloudflare.expiry_report', inventory=inventory)
+    assert missing.rc != 0 and missing.recap['web4']['failed'] == 1, missing
+    assert 'set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id' in missing.output

@@ -112,7 +112,7 @@ def serial_reads(monkeypatch):
     to 1, association_reads to per_hostname); the tests of the listing name association_reads themselves."""
     spec = {'read_concurrency': {'type': 'int', 'default': 1}, 'association_reads': {'type': 'str', 'default': 'per_hostname'}}
     for module in (hostname_aop, hostname_aop_info, hostname_client_cert_info):
-        monkeypatch.setattr(module, 'READ_CONCURRENCY_ARGUMENT_SPEC', spec)
+        monkeypatch.setattr(module, 'ASSOCIATION_READS_ARGUMENT_SPEC', spec)
 
 
 @pytest.fixture
