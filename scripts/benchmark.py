@@ -11,6 +11,11 @@ round trip to Cloudflare); calls, writes and 429s are read from its request log.
   c) One zone, 10 certificates x N hostnames, run twice back to back under a smaller budget (--rate-limit calls per
      --rate-window seconds): the client paces itself by the Ratelimit header, so a run over the budget slows down
      instead of meeting 429s.
+  d) 100 zones x N hostnames (one certificate each), one inventory host per zone: the no-op re-run at --forks 10,
+     its calls against Cloudflare's 1,200 per window and the seconds the shared budget made the modules wait.
+Section a times the role's no-op twice: reading the zone's associations with the listing, and with the emulator's
+listing turned off (one read per hostname, the fallback). Each run of the role starts with a ledger of its own, so
+that the budget it measures is the emulator's fresh one.
 The role's wall times include ansible-playbook's own start-up (about 1.5 s).
 """
 
@@ -18,6 +23,7 @@ import argparse
 import functools
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,6 +37,8 @@ CLOUDFLARE_BUDGET = 1200  # calls per 5 minutes, per user or token
 CLOUDFLARE_WINDOW = 300
 CERTIFICATES_PER_ZONE = 10  # Cloudflare's maximum
 ZONES = 10  # section b
+MANY_ZONES = 100  # section d
+WAITED = re.compile(r'"waited_seconds": ([0-9.]+)')
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
 
@@ -153,8 +161,10 @@ def write_inventory(workdir, emulator, zones):
         handle.write(PLAYBOOK)
 
 
-def run_role(workdir, forks=1):
-    """ansible-playbook over the inventory; returns its exit code, and shows its output when it failed."""
+def run_role(workdir, forks=1, waits=None):
+    """ansible-playbook over the inventory; returns its exit code, and shows its output when it failed. waits: a list
+    that gets the seconds each module run waited for the shared budget (its rate_limit result)."""
+    ledger = tempfile.mkdtemp(prefix='ledger-', dir=workdir)
     result = subprocess.run(
         [
             os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
@@ -163,15 +173,19 @@ def run_role(workdir, forks=1):
             '--forks',
             str(forks),
             os.path.join(workdir, 'benchmark.yml'),
+            '-v',
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         check=False,
-        env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false'),
+        env=dict(os.environ, ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_CALLBACK_RESULT_FORMAT='json', AOP_CLOUDFLARE_RATELIMIT_DIR=ledger),
     )
     if result.returncode:
         sys.stderr.write('ansible-playbook failed (exit %d); its last lines:\n%s\n' % (result.returncode, '\n'.join(result.stdout.splitlines()[-30:])))
+    elif waits is not None:
+        # Every module result is printed at -v: its rate_limit says how long the shared budget held it back.
+        waits.extend(float(seconds) for seconds in WAITED.findall(result.stdout))
     return result.returncode
 
 
@@ -246,8 +260,12 @@ def section_a(args, pki_dir):
         if not outcome['configured']:
             sys.exit('The role did not converge the zone (%(enabled)d of %(declared)d hostnames enabled, tls_client_auth %(setting)s)' % outcome)
         emulator.fresh_budget()
-        rows.append(('role, no-op re-run', measure(emulator, lambda: run_role(workdir))))
+        rows.append(('role, no-op re-run (listing)', measure(emulator, lambda: run_role(workdir))))
         require_success(rows[1][1], 'The no-op run')
+        emulator.control('PATCH', '/config', {'association_listing': 'off'})
+        emulator.fresh_budget()
+        rows.append(('role, no-op, listing off', measure(emulator, lambda: run_role(workdir))))
+        require_success(rows[2][1], 'The no-op run without the listing')
         state = emulator.zone_state(zone)
         associations = [{'hostname': item['hostname'], 'cert_id': item['cert_id']} for item in state['associations']]
         cert_ids = [item['id'] for item in state['certificates']]
@@ -263,11 +281,12 @@ def section_a(args, pki_dir):
         'budget of %d calls' % (CERTIFICATES_PER_ZONE, args.hostnames, args.latency_ms, CLOUDFLARE_BUDGET)
     )
     print_runs(rows)
-    role, peer = rows[1][1], rows[2][1]
-    print(
-        'no-op, role vs peer: seconds %.2fx (%+.2f s), calls %.2fx (%+d)'
-        % (role['seconds'] / peer['seconds'], role['seconds'] - peer['seconds'], float(role['calls']) / peer['calls'], role['calls'] - peer['calls'])
-    )
+    peer = rows[3][1]
+    for label, role in (('listing', rows[1][1]), ('listing off', rows[2][1])):
+        print(
+            'no-op (%s) vs peer: seconds %.2fx (%+.2f s), calls %.2fx (%+d)'
+            % (label, role['seconds'] / peer['seconds'], role['seconds'] - peer['seconds'], float(role['calls']) / peer['calls'], role['calls'] - peer['calls'])
+        )
 
 
 def section_b(args, pki_dir):
@@ -306,12 +325,34 @@ def section_c(args, pki_dir):
     print_runs(rows)
 
 
-SECTIONS = {'a': section_a, 'b': section_b, 'c': section_c}
+def section_d(args, pki_dir):
+    zones = ['example-%d.com' % index for index in range(MANY_ZONES)]
+    declared = {zone: [certificate_set(pki_dir, index % CERTIFICATES_PER_ZONE, hostnames_of(zone, 0, args.hostnames))] for index, zone in enumerate(zones)}
+    waits: list[float] = []
+    with Emulator(zones, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW) as emulator, tempfile.TemporaryDirectory() as workdir:
+        write_inventory(workdir, emulator, declared)
+        # The converging run is not measured; a budget far above Cloudflare's lets it through at once.
+        emulator.control('PATCH', '/config', {'rate_limit': 100000})
+        require_success({'rc': run_role(workdir, ZONES)}, 'The converging run')
+        emulator.rate_limit = CLOUDFLARE_BUDGET
+        emulator.fresh_budget()
+        row = measure(emulator, functools.partial(run_role, workdir, ZONES, waits))
+        require_success(row, 'The no-op run')
+        done = sum(zone_outcome(emulator, zone, declared[zone])['configured'] for zone in zones)
+    print(
+        '\nd) %d zones x %d hostnames (1 certificate each), one inventory host per zone, the no-op re-run at --forks %d; %d ms '
+        'per API call; budget %d calls per %d s' % (MANY_ZONES, args.hostnames, ZONES, args.latency_ms, CLOUDFLARE_BUDGET, CLOUDFLARE_WINDOW)
+    )
+    print_runs([('no-op, zones done %d/%d' % (done, MANY_ZONES), row)])
+    print('module runs that waited for the budget: %d of %d (%.1f s in all)' % (sum(1 for wait in waits if wait > 0), len(waits), sum(waits)))
+
+
+SECTIONS = {'a': section_a, 'b': section_b, 'c': section_c, 'd': section_d}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--only', default='a,b,c', help='sections to run, comma-separated (default a,b,c)')
+    parser.add_argument('--only', default='a,b,c,d', help='sections to run, comma-separated (default a,b,c,d)')
     parser.add_argument(
         '--hostnames',
         type=int,
@@ -328,7 +369,7 @@ def main():
     only = args.only.split(',')
     unknown = set(only) - set(SECTIONS)
     if unknown:
-        parser.error('--only: unknown section(s) %s (choose from a, b, c)' % ', '.join(sorted(unknown)))
+        parser.error('--only: unknown section(s) %s (choose from a, b, c, d)' % ', '.join(sorted(unknown)))
     with tempfile.TemporaryDirectory() as pki_dir:
         subprocess.run(
             [sys.executable, os.path.join(HERE, 'make_demo_pki.py'), pki_dir] + ['--client=client%d' % index for index in range(CERTIFICATES_PER_ZONE)],
