@@ -991,3 +991,31 @@ def test_a_token_with_a_final_newline_works_and_is_never_printed(cloudflare, run
     assert result.failed and 'HTTP 403' in result['msg']
     assert cloudflare.calls[0].headers['Authorization'] == 'Bearer ' + API_TOKEN
     result.assert_no_secret()
+
+
+# --- Cloudflare's codes, as users of the live API report them ------------------------------------------------------
+
+STILL_DEPLOYING = fail(400, (1434, 'The certificate is still being deployed'))
+
+
+def test_a_delete_refused_while_the_certificate_deploys_is_sent_again_within_wait_timeout(cloudflare, run_module, sleeps, pki):
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='pending_deployment')), fail(404, (1551, 'Certificate not found')))
+    cloudflare.route('DELETE', CERTIFICATE, STILL_DEPLOYING, STILL_DEPLOYING, ok(certificate_object(pki.rsa_leaf, status='pending_deletion')))
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent'})
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATE, 'DELETE ' + CERTIFICATE, 'DELETE ' + CERTIFICATE, 'DELETE ' + CERTIFICATE, 'GET ' + CERTIFICATE]
+    assert sleeps == [1.0, 2.0], 'paced as waiting for a status is'
+    assert result['changed'] is True and result['certificate']['status'] == 'deleted'
+
+
+def test_a_certificate_that_deploys_longer_than_wait_timeout_fails_saying_so(cloudflare, run_module, sleeps, pki):
+    cloudflare.route('GET', CERTIFICATE, ok(certificate_object(pki.rsa_leaf, status='initializing')))
+    cloudflare.route('DELETE', CERTIFICATE, STILL_DEPLOYING)
+
+    result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'id': CERT_ID, 'state': 'absent', 'wait_timeout': 5})
+
+    assert [call for call in cloudflare.sent if call.startswith('DELETE')] == ['DELETE ' + CERTIFICATE] * 3
+    assert sleeps == [1.0, 2.0]
+    assert result.failed and 'Cloudflare error 1434' in result['msg']
+    assert 'certificate %s was still deploying after 3 seconds: raise wait_timeout, or run again later' % CERT_ID in result['msg']
