@@ -177,8 +177,11 @@ def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_
 
 def test_same_certificate_may_live_in_two_zones(api, emulator, zone_id, ec_ca):
     leaf = ec_ca.issue()
-    upload(api, zone_id, leaf)
-    upload(api, emulator.zone_ids[OTHER_ZONE], leaf)
+    first = upload(api, zone_id, leaf)
+    second = upload(api, emulator.zone_ids[OTHER_ZONE], leaf)
+    assert first["id"] != second["id"] and first["serial_number"] == second["serial_number"] == str(leaf.cert.serial_number)
+    assert api.ok("GET", certificates_path(zone_id)) == [first]
+    assert api.ok("GET", certificates_path(emulator.zone_ids[OTHER_ZONE])) == [second]
 
 
 def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):
