@@ -138,11 +138,13 @@ def test_ecdsa_certificate_signed_by_ecdsa_ca(api, zone_id, ec_ca):
     assert upload(api, zone_id, ec_ca.issue())["signature"] == "ECDSAWithSHA256"
 
 
-def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec_ca):
-    control.config(activation_seconds=0.6)
+def test_status_follows_time_since_upload_and_deletion(api, control, emulator, monkeypatch, zone_id, ec_ca):
+    now = [time.time()]
+    monkeypatch.setattr(emulator.store, "_clock", lambda: now[0])  # the emulator's clock, moved by the test
+    control.config(activation_seconds=60)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "initializing"
-    time.sleep(0.4)
+    now[0] += 30
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deployment"
     control.config(activation_seconds=0)
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "active"
