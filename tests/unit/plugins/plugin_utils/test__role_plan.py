@@ -120,10 +120,27 @@ def test_absent_needs_no_private_key(files):
     assert plan['state'] == 'absent' and plan['sets'][0]['private_key_file'] is None
 
 
-def test_credentials_may_come_from_the_environment(files):
-    plan_zone(single(api_token=None), files, {'CLOUDFLARE_API_TOKEN': 'x'})
-    plan_zone(single(api_token=None), files, {'CLOUDFLARE_API_KEY': 'k', 'CLOUDFLARE_EMAIL': 'e@example.com'})
-    plan_zone(single(api_token=None, api_key='k'), files, {'CLOUDFLARE_EMAIL': 'e@example.com'})
+NO_CREDENTIALS = (
+    'no Cloudflare credentials: set per_hostname_aop_api_token (keep it in Ansible Vault), or per_hostname_aop_api_key with '
+    'per_hostname_aop_api_email, or CLOUDFLARE_API_TOKEN on the controller'
+)
+NO_EMAIL = 'per_hostname_aop_api_key needs per_hostname_aop_api_email (the e-mail address of the account that owns the key)'
+
+
+@pytest.mark.parametrize(
+    'given, environ, problem_without_it',
+    [
+        ({}, {'CLOUDFLARE_API_TOKEN': 'x'}, NO_CREDENTIALS),
+        ({}, {'CLOUDFLARE_API_KEY': 'k', 'CLOUDFLARE_EMAIL': 'e@example.com'}, NO_CREDENTIALS),
+        ({'api_key': 'k'}, {'CLOUDFLARE_EMAIL': 'e@example.com'}, NO_EMAIL),
+    ],
+)
+def test_credentials_may_come_from_the_environment(files, given, environ, problem_without_it):
+    with pytest.raises(PlanError) as without:
+        plan_zone(single(api_token=None, **given), files, {})
+
+    assert plan_zone(single(api_token=None, **given), files, environ) == plan_zone(single(), files, {}), 'the plan keeps no credential'
+    assert without.value.problems == [problem_without_it]
 
 
 # --- every problem, named by its variable ---------------------------------------------------------------------------
@@ -132,37 +149,96 @@ def test_credentials_may_come_from_the_environment(files):
 @pytest.mark.parametrize(
     'given, expected',
     [
-        ({'zone': None}, 'set exactly one of per_hostname_aop_zone'),
-        ({'zone_id': '023e105f4ecef8ad9ca31a8372d0c353'}, 'set exactly one of per_hostname_aop_zone'),
-        ({'zone': None, 'zone_id': 'zone/../x'}, "per_hostname_aop_zone_id: 'zone/../x' is not a zone id"),
-        ({'zone': 'example com'}, "per_hostname_aop_zone: 'example com' is not a zone name"),
-        ({'api_token': None}, 'no Cloudflare credentials: set per_hostname_aop_api_token'),
-        ({'api_token': None, 'api_key': 'k'}, 'per_hostname_aop_api_key needs per_hostname_aop_api_email'),
-        ({'base_url': 'api.cloudflare.com/client/v4'}, "per_hostname_aop_base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL"),
+        ({'zone': None}, ['set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id']),
+        (
+            {'zone_id': '023e105f4ecef8ad9ca31a8372d0c353'},
+            ['set exactly one of per_hostname_aop_zone (the zone name, e.g. example.com) and per_hostname_aop_zone_id'],
+        ),
+        (
+            {'zone': None, 'zone_id': 'zone/../x'},
+            [
+                "per_hostname_aop_zone_id: 'zone/../x' is not a zone id (32 hexadecimal characters, shown on the zone's overview page); or give "
+                'the name in per_hostname_aop_zone'
+            ],
+        ),
+        (
+            {'zone': 'example com'},
+            [
+                "per_hostname_aop_zone: 'example com' is not a zone name (e.g. example.com)",
+                'per_hostname_aop_hostnames: app.example.com is not in the zone example com',
+            ],
+        ),
+        ({'api_token': None}, [NO_CREDENTIALS]),
+        ({'api_token': None, 'api_key': 'k'}, [NO_EMAIL]),
+        (
+            {'base_url': 'api.cloudflare.com/client/v4'},
+            ["per_hostname_aop_base_url: 'api.cloudflare.com/client/v4' is not an http(s) URL (e.g. https://api.cloudflare.com/client/v4)"],
+        ),
         (
             {'base_url': 'http://api.example.net/client/v4'},
-            'plain HTTP to another machine, which would send the API credentials unencrypted: use https://, or set per_hostname_aop_allow_plain_http: true',
+            [
+                'per_hostname_aop_base_url: http://api.example.net/client/v4 is plain HTTP to another machine, which would send the API '
+                'credentials unencrypted: use https://, or set per_hostname_aop_allow_plain_http: true for a network you trust'
+            ],
         ),
-        ({'certificate_file': None}, 'neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file'),
-        ({'private_key_file': None}, 'neither per_hostname_aop_private_key (PEM text) nor per_hostname_aop_private_key_file'),
-        ({'certificate': 'x'}, 'give per_hostname_aop_certificate or per_hostname_aop_certificate_file, not both'),
-        ({'certificate_file': 'missing.crt'}, 'per_hostname_aop_certificate_file: missing.crt not found on the controller'),
-        ({'certificate_file': 'rsa.key'}, 'per_hostname_aop_certificate_file is not a PEM certificate'),
-        ({'private_key_file': 'rsa.crt'}, 'per_hostname_aop_private_key_file is not an unencrypted PEM private key'),
-        ({'private_key_file': 'ec.key'}, 'per_hostname_aop_private_key_file does not belong to per_hostname_aop_certificate_file'),
-        ({'certificate_file': 'ca.crt', 'private_key_file': 'ca.key'}, 'per_hostname_aop_certificate_file is a CA certificate'),
-        ({'hostnames': []}, 'per_hostname_aop_hostnames is empty'),
-        ({'hostnames': 'app.example.com'}, 'per_hostname_aop_hostnames must be a list of hostnames'),
-        ({'hostnames': ['app/..']}, "per_hostname_aop_hostnames[0]: 'app/..' is not a valid hostname"),
-        ({'hostnames': ['app.example.net']}, 'per_hostname_aop_hostnames: app.example.net is not in the zone example.com'),
-        ({'hostnames': ['h%d.example.com' % n for n in range(101)]}, 'per_hostname_aop_hostnames has 101 entries'),
+        (
+            {'certificate_file': None},
+            ['neither per_hostname_aop_certificate (PEM text) nor per_hostname_aop_certificate_file (a path on the controller) is given'],
+        ),
+        (
+            {'private_key_file': None},
+            ['neither per_hostname_aop_private_key (PEM text) nor per_hostname_aop_private_key_file (a path on the controller) is given'],
+        ),
+        ({'certificate': 'x'}, ['give per_hostname_aop_certificate or per_hostname_aop_certificate_file, not both']),
+        (
+            {'certificate_file': 'missing.crt'},
+            [
+                'per_hostname_aop_certificate_file: missing.crt not found on the controller (looked in {tmp_path}); give an absolute path, or one '
+                'relative to the playbook or to the working directory'
+            ],
+        ),
+        (
+            {'certificate_file': 'rsa.key'},
+            [
+                'per_hostname_aop_certificate_file is not a PEM certificate (Valid PEM but no BEGIN CERTIFICATE/END CERTIFICATE delimiters. Are '
+                'you sure this is a certificate?): give the "-----BEGIN CERTIFICATE-----" block of the client certificate'
+            ],
+        ),
+        (
+            {'private_key_file': 'rsa.crt'},
+            [
+                'per_hostname_aop_private_key_file is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, RSA or EC) '
+                'that belongs to the certificate, without a passphrase'
+            ],
+        ),
+        (
+            {'private_key_file': 'ec.key'},
+            [
+                'per_hostname_aop_private_key_file does not belong to per_hostname_aop_certificate_file (their public keys differ): give the key '
+                'that was used to request this certificate'
+            ],
+        ),
+        (
+            {'certificate_file': 'ca.crt', 'private_key_file': 'ca.key'},
+            [
+                'per_hostname_aop_certificate_file is a CA certificate (basicConstraints CA:TRUE); Cloudflare needs the leaf client certificate '
+                'that your CA issued, not the CA itself'
+            ],
+        ),
+        ({'hostnames': []}, ['per_hostname_aop_hostnames is empty: name at least one hostname of the zone']),
+        ({'hostnames': 'app.example.com'}, ['per_hostname_aop_hostnames must be a list of hostnames']),
+        ({'hostnames': ['app/..']}, ["per_hostname_aop_hostnames[0]: 'app/..' is not a valid hostname (e.g. app.example.com)"]),
+        ({'hostnames': ['app.example.net']}, ['per_hostname_aop_hostnames: app.example.net is not in the zone example.com']),
+        (
+            {'hostnames': ['h%d.example.com' % n for n in range(101)]},
+            ['per_hostname_aop_hostnames has 101 entries; Cloudflare allows 100 per certificate: spread them over more certificates'],
+        ),
     ],
 )
-def test_a_single_set_mistake_names_its_variable(files, given, expected):
+def test_a_single_set_mistake_names_its_variable(files, tmp_path, given, expected):
     values = {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']}
     values.update(given)
-    problems = problems_of(files, **values)
-    assert [problem for problem in problems if expected in problem], problems
+    assert problems_of(files, **values) == [problem.format(tmp_path=tmp_path) for problem in expected]
 
 
 def test_list_mistakes_name_the_set_and_all_are_reported_at_once(files):
@@ -314,7 +390,8 @@ def test_timeouts_and_concurrency_must_be_whole_numbers_from_one(files, name, gi
 
 @pytest.mark.parametrize('given', [1, 30, '45'])
 def test_timeouts_and_concurrency_from_one_are_accepted(files, given):
-    assert plan_zone(single(timeout=given, wait_timeout=given, read_concurrency=given), files, {})['sets']
+    # The role gives them to the modules as they are: the plan is the one made without them.
+    assert plan_zone(single(timeout=given, wait_timeout=given, read_concurrency=given), files, {}) == plan_zone(single(), files, {})
 
 
 def plans_for(files, **zones_of_hosts):
@@ -419,5 +496,5 @@ def test_certificates_to_delete_are_those_released_and_older_generations_of_decl
 
 
 def test_plain_http_to_loopback_or_when_allowed_is_planned(files):
-    plan_zone(single(base_url='http://127.0.0.1:8080/client/v4'), files, {})
-    plan_zone(single(base_url='http://proxy.internal/client/v4', allow_plain_http=True), files, {})
+    assert plan_zone(single(base_url='http://127.0.0.1:8080/client/v4/'), files, {})['base_url'] == 'http://127.0.0.1:8080/client/v4'
+    assert plan_zone(single(base_url='http://proxy.internal/client/v4', allow_plain_http=True), files, {})['base_url'] == 'http://proxy.internal/client/v4'
