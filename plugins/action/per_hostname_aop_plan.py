@@ -8,10 +8,8 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
-import yaml
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
@@ -19,18 +17,11 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._api import Cloudfl
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError
 from ansible_collections.aop.cloudflare.plugins.module_utils._resources import lookup_zone_id
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import DEFAULT_BASE_URL, ENV_API_EMAIL, ENV_API_KEY, ENV_API_TOKEN, ENV_BASE_URL
-from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import CREDENTIAL_NAMES, PREFIX, HostPlan, PlanError, plan_host
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import CREDENTIAL_NAMES, PREFIX, HostPlan, PlanError, plan_host, role_variables
 from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_zone import assign
 
-# The role's variables are those of its argument spec: the one list of them.
-ARGUMENT_SPECS = Path(__file__).resolve().parents[2] / 'roles' / 'per_hostname_aop' / 'meta' / 'argument_specs.yml'
 # Strategies that let each host run ahead: the hosts of a zone would not plan before the zone is merged.
 RUN_AHEAD_STRATEGIES = ('free', 'host_pinned')
-
-
-def role_variables() -> list[str]:
-    with ARGUMENT_SPECS.open(encoding='utf-8') as handle:
-        return list(yaml.safe_load(handle)['argument_specs']['main']['options'])
 
 
 class ActionModule(ActionBase):

@@ -12,7 +12,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import (
     certificate_problems,
@@ -45,6 +48,8 @@ from ansible_collections.aop.cloudflare.plugins.module_utils._rules import (
 )
 
 PREFIX = 'per_hostname_aop_'
+# The role's variables are those of its argument spec: the one list of them.
+ARGUMENT_SPECS = Path(__file__).resolve().parents[2] / 'roles' / 'per_hostname_aop' / 'meta' / 'argument_specs.yml'
 # The role's numbers that only make sense from 1 up, and what each one counts.
 NUMBERS_FROM_ONE = (
     ('timeout', 'seconds to wait for each answer of the API'),
@@ -126,6 +131,12 @@ class HostPlan:
         certificates = [DeclaredCertificate(**dict(item, key=KeySource(**item['key']) if item.get('key') else None)) for item in data.get('certificates') or []]
         fields = {field.name for field in dataclasses.fields(cls)}
         return cls(**{name: value for name, value in data.items() if name in fields and name != 'certificates'}, certificates=certificates)
+
+
+def role_variables() -> list[str]:
+    """The name of every variable of the role, from its argument spec."""
+    with ARGUMENT_SPECS.open(encoding='utf-8') as handle:
+        return list(yaml.safe_load(handle)['argument_specs']['main']['options'])
 
 
 def read_plain_file(path: str) -> bytes:

@@ -212,11 +212,13 @@ def test_sha1_with_rsa_is_named(api, zone_id, rsa_ca):
     assert upload(api, zone_id, leaf)["signature"] == "SHA1WithRSA"
 
 
-def test_status_follows_time_since_upload_and_deletion(api, control, zone_id, ec_ca):
-    control.config(activation_seconds=0.6)
+def test_status_follows_time_since_upload_and_deletion(api, control, emulator, monkeypatch, zone_id, ec_ca):
+    now = [time.time()]
+    monkeypatch.setattr(emulator.store, "_clock", lambda: now[0])  # the emulator's clock, moved by the test
+    control.config(activation_seconds=60)
     cert_id = upload(api, zone_id, ec_ca.issue())["id"]
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "initializing"
-    time.sleep(0.4)
+    now[0] += 30
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "pending_deployment"
     control.config(activation_seconds=0)
     assert api.ok("GET", certificates_path(zone_id, cert_id))["status"] == "active"
@@ -286,8 +288,11 @@ def test_duplicate_refused_by_der_even_with_other_whitespace(api, control, zone_
 
 def test_same_certificate_may_live_in_two_zones(api, emulator, zone_id, ec_ca):
     leaf = ec_ca.issue()
-    upload(api, zone_id, leaf)
-    upload(api, emulator.zone_ids[OTHER_ZONE], leaf)
+    first = upload(api, zone_id, leaf)
+    second = upload(api, emulator.zone_ids[OTHER_ZONE], leaf)
+    assert first["id"] != second["id"] and first["serial_number"] == second["serial_number"] == str(leaf.cert.serial_number)
+    assert api.ok("GET", certificates_path(zone_id)) == [first]
+    assert api.ok("GET", certificates_path(emulator.zone_ids[OTHER_ZONE])) == [second]
 
 
 def test_ten_certificates_per_zone(api, control, zone_id, ec_ca):

@@ -5,9 +5,9 @@ answers, which origins it refuses, and that the private key it needs stays in me
 # pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
 
 import json
+import os
 import socket
 import ssl
-import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -17,6 +17,7 @@ from cryptography import x509
 
 # helpers put the repository on sys.path
 from tests import pki  # pylint: disable=wrong-import-order,import-error
+from tests.emulator.edge import MEMFD_NAME  # pylint: disable=wrong-import-order,import-error
 
 from .helpers import OTHER_ZONE, ZONE, Api, association, certificates_path, hostnames_path, new_emulator, setting_path, token_headers
 
@@ -239,9 +240,14 @@ def test_pull_is_post_only(emulator):
 
 
 def test_the_key_is_kept_in_memory_only(tmp_path, monkeypatch, schema_checker, ec_ca, origin):
-    scratch = tmp_path / "scratch"
-    scratch.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # where the edge writes the key for load_cert_chain
+    loaded = []  # (the path given to load_cert_chain, the file behind it) of every client certificate the edge loads
+    load_cert_chain = ssl.SSLContext.load_cert_chain
+
+    def observed(context, certfile, *args, **kwargs):
+        loaded.append((certfile, os.readlink(certfile) if certfile.startswith("/proc/self/fd/") else certfile))
+        return load_cert_chain(context, certfile, *args, **kwargs)
+
+    monkeypatch.setattr(ssl.SSLContext, "load_cert_chain", observed)
     state_file = tmp_path / "state.json"
     upload = ec_ca.issue()
     key_line = upload.key_pem.splitlines()[1]
@@ -249,9 +255,11 @@ def test_the_key_is_kept_in_memory_only(tmp_path, monkeypatch, schema_checker, e
         api = Api(emulator.base_url, token_headers(emulator.credentials.api_token), schema_checker)
         associate(api, emulator.zone_ids[ZONE], "app.example.com", upload)
         assert pulled(emulator, hostname="app.example.com", origin=origin.url)["presented"] is not None
-        assert list(scratch.iterdir()) == []  # the temporary key file is gone
         for exposed in (state_file.read_text(), json.dumps(emulator.store.dump()), json.dumps(emulator.request_log.entries())):
             assert "PRIVATE KEY" not in exposed and key_line not in exposed
+    assert [seen["client"] for seen in origin.seen] == [pki.fingerprint(upload.cert, ":")]
+    # The chain and key were read from an anonymous file in memory (a memfd), which is on no filesystem.
+    assert [target for _path, target in loaded] == [f"/memfd:{MEMFD_NAME} (deleted)"], loaded
 
 
 def test_after_a_restart_from_state_a_pull_says_the_key_is_gone(tmp_path, schema_checker, ec_ca, origin):

@@ -3,6 +3,8 @@
 # pylint: disable=missing-function-docstring  # test names say what they check
 # pylint: disable=redefined-outer-name  # pytest fixtures are parameters named like the fixtures
 
+import time
+
 import cloudflare
 import httpx
 import pytest
@@ -18,16 +20,32 @@ def first_error_code(error):
 
 
 @pytest.fixture
-def make_client(emulator, schema_checker):
-    """Factory of SDK clients pointed at the emulator (no retries, so errors surface at once)."""
-    clients = []
+def traffic():
+    """(time.monotonic(), "request" or the HTTP status) of every request the SDK clients send and every answer, in order."""
+    return []
+
+
+@pytest.fixture
+def make_client(emulator, schema_checker, traffic):
+    """Factory of SDK clients pointed at the emulator (no retries, so errors surface at once). Every answer is
+    schema-checked; a failed check fails the test even when the SDK took it for a connection error and retried."""
+    clients, schema_failures = [], []
+
+    def sent(_request):
+        traffic.append((time.monotonic(), "request"))
 
     def check(response):
+        traffic.append((time.monotonic(), response.status_code))
         response.read()
-        schema_checker.check(Exchange(response.request.method, str(response.request.url), response.status_code, response.headers, response.content))
+        exchange = Exchange(response.request.method, str(response.request.url), response.status_code, response.headers, response.content)
+        try:
+            schema_checker.check(exchange)
+        except Exception as failure:  # the checker's assertions and openapi-core's validation errors alike
+            schema_failures.append(f"{exchange.method} {exchange.path} {exchange.status}: {failure!r} {failure.__cause__ or ''}")
+            raise
 
     def make(**auth):
-        http_client = httpx.Client(event_hooks={"response": [check]})
+        http_client = httpx.Client(event_hooks={"request": [sent], "response": [check]})
         client = cloudflare.Cloudflare(base_url=emulator.base_url, max_retries=0, http_client=http_client, **auth)
         clients.append(client)
         return client
@@ -35,6 +53,7 @@ def make_client(emulator, schema_checker):
     yield make
     for client in clients:
         client.close()
+    assert not schema_failures, schema_failures
 
 
 @pytest.fixture
@@ -107,8 +126,12 @@ def test_sdk_with_global_key_and_bad_token(make_client, emulator):
         make_client(api_token="read-only-token").zones.settings.edit("tls_client_auth", zone_id=emulator.zone_ids[ZONE], value="on")
 
 
-def test_sdk_honours_retry_after_on_429(make_client, emulator, control):
+def test_sdk_honours_retry_after_on_429(make_client, emulator, control, traffic):
+    # The SDK's own backoff before a first retry is at most 0.5 s: a wait of 1 s or more is the Retry-After's.
     control.fault(method="GET", path="/settings/tls_client_auth$", kind="429", retry_after=1)
     client = make_client(api_token=emulator.credentials.api_token).with_options(max_retries=1)
     assert client.zones.settings.get("tls_client_auth", zone_id=emulator.zone_ids[ZONE]).value == "off"
     assert [entry["status"] for entry in control.requests()] == [429, 200]
+    assert [event for _time, event in traffic] == ["request", 429, "request", 200]
+    waited = traffic[2][0] - traffic[1][0]
+    assert waited >= 1, f"the SDK retried {waited:.2f} s after the 429, before the 1 s its Retry-After asked for"

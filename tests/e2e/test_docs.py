@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Docs that run: every YAML example, run as written against the emulator, twice; the second run changes nothing.
+"""Docs that run: every YAML example, run as written against the emulator, twice: the first run leaves the zone as
+the example declares (EXPECTED), the second changes nothing.
 
 The examples: every ```yaml fence of README.md and roles/*/README.md, the EXAMPLES of every module
 (plugins/modules/*.py) and of every filter (plugins/filter/*.yml). Each is written verbatim to a playbook (a task list
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from cryptography import x509
 
 from .conftest import MAKE_PKI, REPO_ROOT, collections_root
 
@@ -46,6 +48,44 @@ API_MODULE = re.compile(r'aop\.cloudflare\.(?!per_hostname_aop_plan\b)[a-z_]+')
 PKI_FILE = re.compile(r'pki/([A-Za-z0-9_-]+)\.(?:crt|key)\b')
 INVENTORY_OF_ZONES = REPO_ROOT / 'examples' / 'inventory-of-zones'
 VAULT_PASSWORD = 'docs-example-vault-password'
+
+
+def zone(certificates=(), hostnames=None, tls_client_auth='off'):
+    """What an example leaves on example.com: its live certificates (by their name in pki/), {hostname: (certificate
+    name, enabled)} and tls_client_auth."""
+    return {'certificates': sorted(certificates), 'hostnames': hostnames or {}, 'tls_client_auth': tls_client_auth}
+
+
+def enabled(certificate, *hostnames):
+    return dict.fromkeys(hostnames, (certificate, True))
+
+
+UNTOUCHED = zone()
+APP_AND_API = zone(['app-client'], enabled('app-client', 'app.example.com', 'api.example.com'))
+# Read from each example by hand: a test that only ran them would pass an example that quietly does nothing.
+EXPECTED = {
+    'README.md#2': zone(['app-client'], enabled('app-client', 'app.example.com'), 'on'),
+    'README.md#3': APP_AND_API,
+    'README.md#4': dict(APP_AND_API, tls_client_auth='on'),
+    'roles/per_hostname_aop/README.md#1': zone(['client'], enabled('client', 'app.example.com', 'api.example.com'), 'on'),
+    'roles/per_hostname_aop/README.md#2': zone(
+        ['api', 'shop'], {**enabled('shop', 'shop.example.com', 'checkout.example.com'), **enabled('api', 'api.example.com')}, 'on'
+    ),
+    'hostname_aop EXAMPLES': zone(
+        ['app-client'], {**enabled('app-client', 'app.example.com', 'api.example.com', 'www.example.com'), 'legacy.example.com': ('app-client', False)}
+    ),
+    'hostname_aop_info EXAMPLES': UNTOUCHED,
+    'hostname_client_cert EXAMPLES': zone(
+        ['api-client', 'app-client', 'shop-client'],
+        {**enabled('app-client', 'app.example.com'), **enabled('shop-client', 'shop.example.com'), **enabled('api-client', 'api.example.com')},
+    ),
+    'hostname_client_cert_info EXAMPLES': UNTOUCHED,
+    'per_hostname_aop_plan EXAMPLES': UNTOUCHED,
+    'zone_tls_client_auth EXAMPLES': zone(tls_client_auth='on'),
+    'per_hostname_aop_config EXAMPLES': APP_AND_API,
+    'per_hostname_aop_released EXAMPLES': APP_AND_API,
+    'per_hostname_aop_summary EXAMPLES': APP_AND_API,
+}
 
 
 def doc_examples():
@@ -90,8 +130,10 @@ def ids(examples):
 
 
 def test_every_yaml_example_is_run_or_checked():
-    """Nothing is left out: every example is of a kind one of the tests below takes (kind_of fails on any other)."""
+    """Nothing is left out: every example is of a kind one of the tests below takes (kind_of fails on any other), and
+    each one that runs says what it leaves on the zone."""
     assert sum(len(examples) for examples in BY_KIND.values()) == len(EXAMPLES)
+    assert sorted(EXPECTED) == sorted(ids(BY_KIND['plays'] + BY_KIND['tasks'])), 'EXPECTED names what each example that runs leaves on the zone'
     assert len(BY_KIND['plays']) + len(BY_KIND['tasks']) >= 14, ids(EXAMPLES)
     assert [name for name, _text in EXAMPLES if 'cloudflare_api_token }}' in _text and 'vault_' not in _text] == []
 
@@ -103,6 +145,15 @@ def docs_pki(tmp_path_factory):
     names = sorted({name for _id, text in EXAMPLES for name in PKI_FILE.findall(text)} - {'ca'})
     subprocess.run([sys.executable, str(MAKE_PKI), str(directory)] + [arg for name in names for arg in ('--client', name)], check=True, capture_output=True)
     return directory
+
+
+def zone_as_named(emulator, pki):
+    """example.com as the emulator holds it, in the terms of zone(): certificates named by their file in pki/."""
+    names = {str(x509.load_pem_x509_certificate(path.read_bytes()).serial_number): path.stem for path in pki.glob('*.crt')}
+    state = emulator.zone('example.com')
+    live = {cert['id']: names.get(cert['serial_number'], cert['id']) for cert in state['certificates'] if cert['status'] not in ('pending_deletion', 'deleted')}
+    hostnames = {item['hostname']: (live.get(item['cert_id'], item['cert_id']), item['enabled']) for item in state['associations']}
+    return zone(live.values(), hostnames, state['settings']['tls_client_auth']['value'])
 
 
 def web_servers_inventory(directory):
@@ -161,6 +212,8 @@ def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text
     started = time.monotonic()
     first = ansible(str(playbook), inventory=inventory, env_extra=environment)
     calls = len(emulator.requests())
+    after_first = zone_as_named(emulator, directory / 'pki')
+    emulator.clear_requests()
     second = ansible(str(playbook), inventory=inventory, env_extra=environment)
 
     assert first.rc == 0, first
@@ -168,13 +221,13 @@ def test_the_example_runs_as_written_and_a_second_run_changes_nothing(name, text
     assert sum(counts['failed'] + counts['unreachable'] for counts in first.recap.values()) == 0, first
     if API_MODULE.search(text):
         assert calls > 0, 'the example never reached the emulator'
+    changed = sum(counts['changed'] for counts in first.recap.values())
+    assert after_first == EXPECTED[name], 'the zone after the first run is not what the example declares'
+    assert (changed > 0) == (EXPECTED[name] != UNTOUCHED), 'the first run reported %d changes: %s' % (changed, first)
     assert second.rc == 0, second
     assert sum(counts['changed'] for counts in second.recap.values()) == 0, second
-    record_property(
-        'summary',
-        '%-40s changed %d, then 0; %3d API calls in the first run; %.1f s'
-        % (name, sum(counts['changed'] for counts in first.recap.values()), calls, time.monotonic() - started),
-    )
+    assert emulator.writes() == [] and zone_as_named(emulator, directory / 'pki') == after_first, 'the second run wrote'
+    record_property('summary', '%-40s changed %d, then 0; %3d API calls in the first run; %.1f s' % (name, changed, calls, time.monotonic() - started))
 
 
 @pytest.mark.parametrize('name, text', BY_KIND['requirements'], ids=ids(BY_KIND['requirements']))

@@ -236,15 +236,25 @@ def test_a_tight_rate_limit_is_paced_never_exceeded(emulator, pki, ansible):
 
 
 def test_per_hostname_aop_timeout_applies_to_the_calls_of_every_step(emulator, pki, ansible):
-    """A PUT held past the role's timeout of 1 s is given up on and sent again; the held one lands after, the same."""
-    emulator.fault(method='PUT', kind='slow', seconds=3, count=1)
+    """The first write of each step (the upload, the setting, the associations) is held past the role's timeout of
+    1 s: each is given up on and sent again, the held one lands after, and the zone ends configured once."""
+    for method in ('POST', 'PATCH', 'PUT'):
+        emulator.fault(method=method, kind='slow', seconds=3, count=1)
 
     run = ansible(role_play(role_vars(emulator, pki, per_hostname_aop_timeout=1)))
-    assert len(emulator.held_answered(1)) == 1, 'the held PUT has landed'
+    assert len(emulator.held_answered(3)) == 3, 'the three held writes have landed'
 
     assert run.rc == 0, run
-    assert sorted(str(entry['fault']) for entry in emulator.requests() if entry['method'] == 'PUT') == ['None', 'slow']
-    assert sorted(item['hostname'] for item in emulator.zone()['associations'] if item['enabled'] is True) == sorted(HOSTNAMES)
+    for method in ('POST', 'PATCH', 'PUT'):
+        sent = sorted(str(entry['fault']) for entry in emulator.requests() if entry['method'] == method)
+        assert sent == ['None', 'slow'], '%s: the held call, then the one sent after the timeout: %s' % (method, sent)
+    zone = emulator.zone()
+    [certificate] = zone['certificates']
+    assert certificate['serial_number'] == str(x509.load_pem_x509_certificate((pki / 'a.crt').read_bytes()).serial_number)
+    assert zone['settings']['tls_client_auth']['value'] == 'on'
+    assert sorted((item['hostname'], item['cert_id'], item['enabled']) for item in zone['associations']) == sorted(
+        (hostname, certificate['id'], True) for hostname in HOSTNAMES
+    )
 
 
 def test_wrong_token_fails_clearly(emulator, pki, ansible):

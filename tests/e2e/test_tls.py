@@ -7,8 +7,10 @@
 and accepted with the CA bundle given in ca_path, or with validate_certs=false."""
 
 import json
+import ssl
 import subprocess
 import sys
+import urllib.request
 
 import pytest
 
@@ -44,6 +46,25 @@ def https_emulator(tmp_path):
         process.stdout.close()
 
 
+def seen_by(info, ca_file):
+    """What the HTTPS emulator holds and was asked (its control API, trusting the throwaway CA): (tls_client_auth,
+    [(method, path) of every API call])."""
+    context = ssl.create_default_context(cafile=str(ca_file))
+
+    def result(path):
+        with urllib.request.urlopen(info['control_url'] + path, context=context, timeout=10) as response:
+            return json.load(response)['result']
+
+    [zone] = result('/state')['zones']
+    return zone['settings']['tls_client_auth']['value'], [(entry['method'], entry['path']) for entry in result('/requests')]
+
+
+def calls_of_one_setting_change(info):
+    """The API calls that turn tls_client_auth on by zone name: look the zone up, read the setting, change it."""
+    setting = '/client/v4/zones/%s/settings/tls_client_auth' % info['zones']['example.com']
+    return [('GET', '/client/v4/zones'), ('GET', setting), ('PATCH', setting)]
+
+
 def setting_play(info, **options):
     arguments = dict({'base_url': info['base_url'], 'api_token': info['api_token'], 'zone': 'example.com', 'enabled': True}, **options)
     return [
@@ -57,7 +78,7 @@ def setting_play(info, **options):
 
 
 def test_an_endpoint_the_system_does_not_trust_is_refused_by_default_and_says_what_to_do(https_emulator, ansible):
-    info, _ca_file = https_emulator
+    info, ca_file = https_emulator
     assert info['base_url'].startswith('https://127.0.0.1:')
 
     run = ansible(setting_play(info))
@@ -65,6 +86,7 @@ def test_an_endpoint_the_system_does_not_trust_is_refused_by_default_and_says_wh
     assert run.rc != 0, run
     assert 'could not be verified: give the CA bundle that signed it in ca_path' in run.output, run
     assert 'after 6 attempt' not in run.output, 'a certificate refused once is refused again: no retries'
+    assert seen_by(info, ca_file) == ('off', []), 'refused in the handshake: no request reached the API'
 
 
 def test_the_ca_bundle_in_ca_path_is_trusted(https_emulator, ansible):
@@ -73,11 +95,13 @@ def test_the_ca_bundle_in_ca_path_is_trusted(https_emulator, ansible):
     run = ansible(setting_play(info, ca_path=str(ca_file)))
 
     assert run.rc == 0 and run.recap["localhost"]["changed"] == 1, run.output
+    assert seen_by(info, ca_file) == ('on', calls_of_one_setting_change(info))
 
 
 def test_validate_certs_false_accepts_any_certificate(https_emulator, ansible):
-    info, _ca_file = https_emulator
+    info, ca_file = https_emulator
 
     run = ansible(setting_play(info, validate_certs=False))
 
     assert run.rc == 0 and run.recap["localhost"]["changed"] == 1, run.output
+    assert seen_by(info, ca_file) == ('on', calls_of_one_setting_change(info))

@@ -3,8 +3,8 @@
 The hostname's per-hostname association decides the client certificate: an enabled association whose certificate is
 active presents that certificate; otherwise the edge connects without one (Cloudflare's shared certificate of global
 AOP, `tls_client_auth`, is not emulated). Origins must be on loopback: the emulated edge never leaves the machine.
-The certificate and its key touch the disk only for `ssl`'s load_cert_chain, in a private temporary directory that
-is removed before the connection opens.
+`ssl`'s load_cert_chain reads only files: the certificate and its key reach it through an anonymous in-memory file
+(Linux's memfd_create), so the key is never written to a filesystem.
 """
 
 import http.client
@@ -12,7 +12,6 @@ import ipaddress
 import os
 import socket
 import ssl
-import tempfile
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -26,6 +25,7 @@ TIMEOUT_SECONDS = 10
 BODY_LIMIT = 2048
 LOOPBACK = ipaddress.ip_network("127.0.0.0/8")
 USER_AGENT = "cloudflare-emulator-edge"
+MEMFD_NAME = "emulator-edge-client-certificate"  # a label only: the memfd is on no filesystem
 
 
 @dataclass(frozen=True)
@@ -102,13 +102,13 @@ def client_context(ca_file, certificate):
 
 
 def load_client_certificate(context, certificate):
-    """load_cert_chain reads only files: write chain and key to a 0600 file in a 0700 directory, then remove both."""
+    """load_cert_chain reads only files: chain and key go to an anonymous file in memory (memfd), which it opens by
+    its /proc/self/fd path; the file is on no filesystem and is freed when closed."""
     key_pem = certificate.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    with tempfile.TemporaryDirectory(prefix="emulator-edge-") as directory:
-        path = os.path.join(directory, "client.pem")
-        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as stream:
-            stream.write(certificate.details.pem.encode("ascii") + b"\n" + key_pem)
-        context.load_cert_chain(path)
+    with os.fdopen(os.memfd_create(MEMFD_NAME, os.MFD_CLOEXEC), "wb") as stream:
+        stream.write(certificate.details.pem.encode("ascii") + b"\n" + key_pem)
+        stream.flush()
+        context.load_cert_chain(f"/proc/self/fd/{stream.fileno()}")
 
 
 def colon_hex(hex_digest):

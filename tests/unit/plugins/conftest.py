@@ -14,6 +14,7 @@ from unittest import mock
 
 import pytest
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as ansible_warnings
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -40,6 +41,14 @@ def no_cloudflare_environment(monkeypatch):
     """Credentials or a base URL from the developer's shell must not leak into a test."""
     for name in ('CLOUDFLARE_API_TOKEN', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL', 'CLOUDFLARE_BASE_URL'):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_warnings_of_earlier_tests(monkeypatch):
+    """ansible-core keeps a module's warnings and deprecations in globals of the process, returned with every later
+    result: ansible-test runs each test in a process of its own, plain pytest does not. Each test starts with none."""
+    for name in ('_global_warnings', '_global_deprecations'):
+        monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
 
 
 @pytest.fixture(autouse=True)

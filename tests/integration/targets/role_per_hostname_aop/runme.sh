@@ -13,13 +13,21 @@ found="$OUTPUT_DIR/zone-as-found.json"
 
 playbook() { ansible-playbook "$1" "${options[@]}" -e "@$found" "${@:2}"; }
 
-# run_role NAME [OPTION...] -> runs the role, keeps its output in $OUTPUT_DIR/NAME.log, prints its recap's changed=.
+fail() { echo "FAILED: $*" >&2; exit 1; }
+
+# run_role NAME [OPTION...] -> runs the role and keeps its output in $OUTPUT_DIR/NAME.log. Called as a command, never
+# inside $(...), where bash turns set -e off: a failing run stops the script here.
 run_role() {
   playbook role.yml "${@:2}" | tee "$OUTPUT_DIR/$1.log" >&2
-  sed -n 's/^testhost *: ok=[0-9]* *changed=\([0-9]*\) .*/\1/p' "$OUTPUT_DIR/$1.log"
 }
 
-fail() { echo "FAILED: $*" >&2; exit 1; }
+# changes NAME -> the changed= count of the recap of run NAME; fails when the log has no recap line for testhost.
+changes() {
+  local count
+  count="$(sed -n 's/^testhost *: ok=[0-9]* *changed=\([0-9]*\) .*/\1/p' "$OUTPUT_DIR/$1.log")"
+  [ -n "$count" ] || fail "run $1 printed no recap for testhost"
+  echo "$count"
+}
 
 ansible-playbook record.yml "${options[@]}" -e "aop_it_found_file=$found"
 
@@ -30,16 +38,20 @@ clean_up() {
 }
 trap clean_up EXIT
 
-predicted="$(run_role check-from-nothing --check)"
+run_role check-from-nothing --check
+predicted="$(changes check-from-nothing)"
 playbook as_found.yml
 
-made="$(run_role first)"
+run_role first
+made="$(changes first)"
 [ "$made" -gt 0 ] || fail "the first run changed nothing"
 [ "$predicted" -eq "$made" ] || fail "check mode predicted $predicted changes, the first run made $made"
 playbook configured.yml
 
-changed="$(run_role check-again --check)"
+run_role check-again --check
+changed="$(changes check-again)"
 [ "$changed" -eq 0 ] || fail "check mode after the first run predicted $changed changes"
 
-changed="$(run_role again)"
+run_role again
+changed="$(changes again)"
 [ "$changed" -eq 0 ] || fail "the second run changed $changed things"

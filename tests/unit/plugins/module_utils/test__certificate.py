@@ -89,9 +89,11 @@ def test_an_encrypted_private_key_is_refused_with_how_to_decrypt_it(pki, leaf, k
         load_private_key(encrypted.encode('ascii'), option='per_hostname_aop_private_key_file')
 
 
-def test_a_leaf_is_valid_for_upload(pki):
-    validate_for_upload(pki.rsa_leaf.cert, pki.rsa_leaf.key)
-    validate_for_upload(pki.ec_leaf.cert, pki.ec_leaf.key)
+@pytest.mark.parametrize('leaf', ['rsa_leaf', 'ec_leaf'])
+def test_a_leaf_is_valid_for_upload(pki, leaf):
+    pair = getattr(pki, leaf)
+    assert certificate_problems(pair.cert, pair.key, upload=True) == []
+    validate_for_upload(pair.cert, pair.key)  # raises CertificateError with those problems when there are any
 
 
 def test_a_ca_certificate_is_refused(pki):

@@ -24,6 +24,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
     fail,
     not_found,
     ok,
+    page,
     text,
 )
 
@@ -408,3 +409,68 @@ def test_a_certificate_being_deleted_is_refused_before_the_put(cloudflare, run_m
 
     assert cloudflare.writes == []
     assert result.failed and 'is being deleted from the zone (pending_deletion)' in result['msg']
+
+
+# --- the association listing, and exclusive mode ---------------------------------------------------------------------
+
+LISTING = HOSTNAMES + '?status=all&per_page=1000'
+
+
+def listing(*items):
+    return page(list(items), 1, 1, per_page=1000)
+
+
+def test_a_converged_zone_costs_one_call_with_the_listing(cloudflare, run_module):
+    cloudflare.route('GET', LISTING, listing(association(APP), association(API), association('legacy.example.com', cert_id=OTHER_CERT_ID)))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID))
+
+    assert cloudflare.sent == ['GET ' + LISTING]
+    assert result['changed'] is False and result['changed_hostnames'] == []
+    assert result['association_reads'] == {'used': 'list', 'pages': 1, 'confirmed_per_hostname': 0}
+    assert result['associations_complete'] is True
+    assert result['certificates_in_use'] == {CERT_ID: [API, APP], OTHER_CERT_ID: ['legacy.example.com']}
+
+
+def test_without_the_listing_the_same_run_reads_each_hostname_and_says_why(cloudflare, run_module):
+    cloudflare.route('GET', LISTING, fail(404, (7003, 'No route for the URI')))
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    cloudflare.route('GET', one(API), ok(association(API)))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP, API], cert_id=CERT_ID, read_concurrency=1))
+
+    assert cloudflare.sent == ['GET ' + LISTING] + read(APP, API)
+    assert result['changed'] is False
+    assert result['association_reads'] == {'used': 'per_hostname', 'reason': 'the listing answered HTTP 404 (7003)'}
+    assert result['associations_complete'] is False and result['certificates_in_use'] == {CERT_ID: [API, APP]}
+
+
+@pytest.mark.parametrize('check_mode', [True, False])
+def test_exclusive_voids_what_the_declaration_does_not_list(cloudflare, run_module, check_mode):
+    legacy = association('legacy.example.com', cert_id=OTHER_CERT_ID)
+    cloudflare.route('GET', LISTING, listing(association(APP), legacy, association('void.example.com', enabled=None)))
+    cloudflare.route('PUT', HOSTNAMES, ok([dict(legacy, enabled=None)]))
+
+    result = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID, exclusive=True), check_mode=check_mode, diff=True)
+
+    expected_writes = [] if check_mode else [put(('legacy.example.com', OTHER_CERT_ID, None))]
+    assert cloudflare.writes == expected_writes
+    assert result['changed'] is True and result['voided_undeclared'] == ['legacy.example.com']
+    assert result['changed_hostnames'] == ['legacy.example.com']
+    assert result['diff'] == {
+        'before': {'legacy.example.com': {'state': 'enabled', 'cert_id': OTHER_CERT_ID}},
+        'after': {'legacy.example.com': {'state': 'absent'}},
+    }
+    assert result['certificates_in_use'] == {CERT_ID: [APP]}
+
+
+def test_exclusive_refuses_to_run_without_the_listing(cloudflare, run_module):
+    refused = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID, exclusive=True, association_reads='per_hostname'))
+    assert refused.failed and refused['msg'].startswith('exclusive=true voids what the declaration does not list, which needs the association listing')
+    assert cloudflare.calls == []
+
+    cloudflare.route('GET', LISTING, fail(404, (7003, 'No route for the URI')))
+    cloudflare.route('GET', one(APP), ok(association(APP)))
+    unlisted = run_module(hostname_aop, dict(ARGS, hostnames=[APP], cert_id=CERT_ID, exclusive=True, read_concurrency=1))
+    assert unlisted.failed and unlisted['msg'].startswith('exclusive=true needs the association listing, which cannot be used on this zone')
+    assert cloudflare.writes == []

@@ -25,6 +25,7 @@ from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare impor
     fixture,
     not_found,
     ok,
+    page,
 )
 
 APP, API, WWW, OLD = 'app.example.com', 'api.example.com', 'www.example.com', 'old.example.com'
@@ -61,6 +62,9 @@ def expected(pki, leaf, cert_id, expiring=False, **extra):
         'days_left': days_left(pair.expires_on),
         'expiring': expiring,
     }
+    if 'hostnames' in extra:
+        # Read one by one, nothing is known of the hostnames nobody named.
+        shown['zone_hostnames'] = None
     shown.update(extra)
     return shown
 
@@ -240,3 +244,20 @@ def test_a_hostname_outside_the_zone_named_is_refused_before_any_call(cloudflare
 
     assert cloudflare.calls == []
     assert result.failed and result['msg'].startswith('hostnames[1]: app.example.net is not in the zone example.com')
+
+
+def test_with_the_listing_every_hostname_that_uses_a_certificate_is_known_and_counts(cloudflare, run_module, pki):
+    """A certificate only an undeclared hostname uses is in use all the same: its expiry warns."""
+    listed = [association(APP), association('legacy.example.com', cert_id=OTHER_CERT_ID, pair=pki.expired_leaf)]
+    cloudflare.route('GET', CERTIFICATES, ok([certificate_object(pki.rsa_leaf), certificate_object(pki.expired_leaf, OTHER_CERT_ID)]))
+    cloudflare.route('GET', HOSTNAMES + '?status=all&per_page=1000', page(listed, 1, 1, per_page=1000))
+
+    result = run_module(hostname_client_cert_info, dict(ARGS, hostnames=[APP], association_reads='auto'))
+
+    assert cloudflare.sent == ['GET ' + CERTIFICATES, 'GET %s?status=all&per_page=1000' % HOSTNAMES]
+    assert [(view['id'], view['hostnames'], view['zone_hostnames'], view['expiring']) for view in result['certificates']] == [
+        (CERT_ID, [APP], [APP], False),
+        (OTHER_CERT_ID, [], ['legacy.example.com'], True),
+    ]
+    assert result['association_reads'] == {'used': 'list', 'pages': 1, 'confirmed_per_hostname': 0}
+    assert 'certificate %s (used by legacy.example.com) expired on' % OTHER_CERT_ID in str(result['warnings'])

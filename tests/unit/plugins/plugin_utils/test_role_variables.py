@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from ansible_collections.aop.cloudflare.plugins.action.per_hostname_aop_plan import ARGUMENT_SPECS, role_variables
+from ansible_collections.aop.cloudflare.plugins.plugin_utils._role_plan import ARGUMENT_SPECS, role_variables
 
 ROLE = Path(ARGUMENT_SPECS).parents[1]
 SPEC = yaml.safe_load(ARGUMENT_SPECS.read_text(encoding='utf-8'))['argument_specs']['main']['options']
