@@ -329,6 +329,16 @@ def public_keys_match(cert: x509.Certificate, key: PrivateKeyTypes) -> bool:
     return cert.public_key().public_bytes(der, spki) == key.public_key().public_bytes(der, spki)
 
 
+def parse_pem(pem: str | None) -> x509.Certificate | None:
+    """The certificate of a PEM an answer carried; None when there is none or it cannot be read."""
+    if not pem:
+        return None
+    try:
+        return x509.load_pem_x509_certificate(_to_bytes(pem))
+    except ValueError:
+        return None
+
+
 def same_certificate(cert: x509.Certificate, pem: str | None) -> bool:
     """True when pem holds the same DER as cert; Cloudflare may return the PEM with other whitespace."""
     if not pem:

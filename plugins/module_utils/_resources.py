@@ -19,18 +19,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ansible_collections.aop.cloudflare.plugins.module_utils._api import BACKOFF_BASE_SECONDS, CloudflareClient
-from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import fingerprint_sha256, same_certificate
+from ansible_collections.aop.cloudflare.plugins.module_utils._certificate import fingerprint_sha256, parse_pem, same_certificate
 from ansible_collections.aop.cloudflare.plugins.module_utils._errors import AopError, CloudflareError, WaitError
 from ansible_collections.aop.cloudflare.plugins.module_utils._rules import normalize_zone
 
 if TYPE_CHECKING:
     from cryptography import x509
-
-CRYPTOGRAPHY_AVAILABLE = True
-try:
-    from cryptography import x509 as _x509
-except ImportError:
-    CRYPTOGRAPHY_AVAILABLE = False
 
 T = TypeVar('T')
 
@@ -160,12 +154,7 @@ class Certificate:
     @functools.cached_property
     def parsed(self) -> x509.Certificate | None:
         """The certificate Cloudflare holds, from its PEM; None when the answer had none (or an unreadable one)."""
-        if not self.pem or not CRYPTOGRAPHY_AVAILABLE:
-            return None
-        try:
-            return _x509.load_pem_x509_certificate(self.pem.encode('utf-8'))
-        except ValueError:
-            return None
+        return parse_pem(self.pem)
 
     @property
     def fingerprint(self) -> str | None:

@@ -17,13 +17,13 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-URLLIB3_IMPORT_ERROR = None
+URLLIB3_IMPORT_ERROR = None  # pylint: disable=invalid-name  # set once, below, when the import fails
 try:
     # The parser requests itself uses, so that what is checked is where the call goes.
     from urllib3.exceptions import LocationParseError
     from urllib3.util import parse_url
 except ImportError:
-    URLLIB3_IMPORT_ERROR = 'urllib3 (a dependency of requests) is missing'
+    URLLIB3_IMPORT_ERROR = 'urllib3 (a dependency of requests) is missing'  # pylint: disable=invalid-name
 
 DEFAULT_BASE_URL = 'https://api.cloudflare.com/client/v4'
 # The environment variables the modules read when an option is not set (the official SDK's names).

@@ -14,13 +14,13 @@ description:
     two steps; it runs on the controller with the task's variables. Use the role, not this.
   - Without O(assign), reads the role's variables (every C(per_hostname_aop_*) variable of the role's argument spec,
     from wherever they are set for this host), checks them all and returns every problem at once, each naming its
-    variable, before any write. On success it returns RV(plan), what this host declares: the zone, its settings, each
+    variable, before any write. On success it returns RV(plan), what this host declares (the zone, its settings, each
     certificate (re-encoded from what was parsed, with its fingerprint, subject, issuer and expiry) with its hostnames,
-    and where its private key is to be read. It holds no private key, no token and no file's text.
+    and where its private key is to be read). It holds no private key, no token and no file's text.
   - With C(per_hostname_aop_state=present) each certificate and key go through the checks of M(aop.cloudflare.hostname_client_cert)
     that an upload and an adoption share. In check mode a missing private key is no problem (nothing is uploaded).
   - With O(assign), merges the plans of the hosts of this batch that name the same zone (a name and an id of one zone
-    are one zone: the names are then looked up, the only API call it makes) and returns RV(zone), the sum of what they
+    are one zone; the names are then looked up, the only API call it makes) and returns RV(zone), the sum of what they
     declare; the first of them configures the zone. What cannot be merged fails every host of the zone, naming the
     hosts and the variable. The C(free) strategy, C(run_once) on the role, and C(per_hostname_aop_exclusive) in a run
     that does not see every host of the play are refused, each with the reason.

@@ -32,7 +32,7 @@ SERVED = {'web1.example.com': 'app.example.com', 'web2.example.com': 'api.exampl
 TEMPLATE = EXAMPLE / 'templates' / 'aop-origin.conf.j2'
 
 
-def nginx_with_sites(directory, port, upstream):
+def nginx_with_sites(directory, upstream):
     """nginx.conf for the example's sites: every file the playbook writes to conf.d, and the application upstream."""
     temp_paths = ''.join('    %s_temp_path %s;\n' % (name, directory / name) for name in TEMP_PATHS)
     return (
@@ -69,9 +69,7 @@ class WebServers:
         (nginx / 'conf.d').mkdir(parents=True)
         (nginx / 'tls').mkdir()
         self.upstream = free_port()
-        self.origin = Origin(
-            nginx, config=lambda directory, _port: nginx_with_sites(directory, _port, self.upstream), ready=lambda _port: listening(self.upstream)
-        )
+        self.origin = Origin(nginx, config=lambda directory, _port: nginx_with_sites(directory, self.upstream), ready=lambda _port: listening(self.upstream))
         self.origin.ca_file = self.pki / 'origin-ca.crt'
         self.edge = Edge(emulator, self.origin)
         self.extra_vars = {

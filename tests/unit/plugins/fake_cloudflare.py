@@ -122,10 +122,10 @@ def not_found():
 class Trickle(io.BytesIO):
     """A body that comes one byte per read, as a server trickling its answer sends it."""
 
-    def read1(self, size=-1):
+    def read1(self, _size=-1):
         return super().read1(1)
 
-    def read(self, size=-1):
+    def read(self, _size=-1):
         return super().read(1)
 
 

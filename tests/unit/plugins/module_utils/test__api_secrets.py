@@ -103,7 +103,7 @@ def test_a_netrc_never_replaces_the_token(cloudflare, monkeypatch, tmp_path):
     ],
 )
 def test_a_base_url_another_parser_could_read_otherwise_is_refused(url):
-    assert endpoint_problem(url, False).startswith("base_url: %r is not a plain http(s) URL: give scheme, host, optional port and path only" % url)
+    assert str(endpoint_problem(url, False)).startswith("base_url: %r is not a plain http(s) URL: give scheme, host, optional port and path only" % url)
 
 
 def test_a_trickled_answer_ends_at_the_call_s_deadline_and_is_retried_as_lost(cloudflare, monkeypatch):

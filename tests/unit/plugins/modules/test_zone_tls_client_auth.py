@@ -197,7 +197,8 @@ def test_plain_http_is_allowed_to_loopback_or_when_asked(base_url, allow):
     assert endpoint_problem(base_url, allow) is None
 
 
-def test_an_unexpected_failure_is_reported_by_its_class_and_frames_never_its_text(cloudflare, run_module, monkeypatch):
+@pytest.mark.usefixtures('cloudflare')
+def test_an_unexpected_failure_is_reported_by_its_class_and_frames_never_its_text(run_module, monkeypatch):
     """The last guard of run(): an exception's text may quote a header or a key, so only its class is shown."""
 
     def broken(_self):

@@ -176,7 +176,7 @@ def test_credentials_may_come_from_the_environment(files, given, environ, proble
         ),
     ],
 )
-def test_a_single_set_mistake_names_its_variable(files, tmp_path, given, expected):
+def test_a_single_set_mistake_names_its_variable(files, given, expected):
     values = {'certificate_file': 'rsa.crt', 'private_key_file': 'rsa.key', 'hostnames': ['app.example.com']}
     values.update(given)
     problems = problems_of(files, **values)

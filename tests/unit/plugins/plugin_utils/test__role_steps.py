@@ -37,7 +37,7 @@ def other(zone, cert_id, not_after='2020-01-01T00:00:00Z', status='active', **fi
     return item
 
 
-def steps(zone, others, in_use=None, released=(), complete=True):
+def steps(others, in_use=None, released=(), complete=True):
     certificates = {'certificates': [{'id': DECLARED, 'status': 'active'}], 'other_certificates': others}
     associations = {'released_cert_ids': list(released), 'certificates_in_use': in_use or {}, 'associations_complete': complete, 'hostnames': []}
     return certificates, associations
@@ -47,7 +47,11 @@ def test_uploads_pair_each_certificate_with_its_key_read_where_the_plan_says(fil
     zone = zone_of(files, web1={}, web2={'certificates': [{'certificate_file': 'ec.crt', 'private_key_file': 'ec.key', 'hostnames': ['api.example.com']}]})
     read = []
 
-    result = uploads(zone, lambda source: read.append(source.file) or 'KEY OF %s' % source.file.rsplit('/', 1)[-1])
+    def read_key(source):
+        read.append(source.file)
+        return 'KEY OF %s' % str(source.file).rsplit('/', 1)[-1]
+
+    result = uploads(zone, read_key)
 
     assert result == [
         {'certificate': pki.rsa_leaf.cert_pem, 'private_key': 'KEY OF rsa.key'},
@@ -84,7 +88,7 @@ def test_older_generations_and_released_certificates_go_once_nothing_uses_them(f
         other(zone, 'older-but-used'),
     ]
 
-    result = cleanup(zone, *steps(zone, others, in_use={'older-but-used': ['web2.example.com']}, released=['released', DECLARED]))
+    result = cleanup(zone, *steps(others, in_use={'older-but-used': ['web2.example.com']}, released=['released', DECLARED]))
 
     assert result['delete'] == [{'id': 'older'}, {'id': 'released'}]
     assert result['deleted'] == [
@@ -107,7 +111,7 @@ def test_a_certificate_shown_without_its_pem_is_never_deleted_by_inference(files
     zone = zone_of(files, web1={})
     without_pem = other(zone, 'no-pem', subject=None, issuer_dn=None, not_after=None, issuer='GlobalSign', expires_on='2020-01-01T00:00:00Z')
 
-    result = cleanup(zone, *steps(zone, [without_pem]))
+    result = cleanup(zone, *steps([without_pem]))
 
     assert result['delete'] == []
     assert result['leftovers'][0].startswith('leftover certificate no-pem (no PEM, expires 2020-01-01T00:00:00Z)')
@@ -116,7 +120,7 @@ def test_a_certificate_shown_without_its_pem_is_never_deleted_by_inference(files
 def test_without_the_whole_zone_in_view_no_leftover_is_claimed_and_cloudflare_has_the_last_word(files):
     zone = zone_of(files, web1={})
 
-    result = cleanup(zone, *steps(zone, [other(zone, 'older'), other(zone, 'unknown', subject='CN=x')], complete=False))
+    result = cleanup(zone, *steps([other(zone, 'older'), other(zone, 'unknown', subject='CN=x')], complete=False))
 
     assert result['delete'] == [{'id': 'older'}], 'the module keeps it if Cloudflare refuses (1433)'
     assert result['leftovers'] == []
@@ -125,7 +129,7 @@ def test_without_the_whole_zone_in_view_no_leftover_is_claimed_and_cloudflare_ha
 def test_released_certificates_stay_when_asked(files):
     zone = zone_of(files, web1={'delete_released_certificates': False})
 
-    result = cleanup(zone, *steps(zone, [other(zone, 'older'), other(zone, 'released', subject='CN=r')], released=['released']))
+    result = cleanup(zone, *steps([other(zone, 'older'), other(zone, 'released', subject='CN=r')], released=['released']))
 
     assert result['delete'] == []
 
@@ -135,8 +139,8 @@ def test_a_certificate_declared_absent_goes_unless_another_host_declares_it(file
     fingerprint = retired.retired[0].fingerprint
     shared = zone_of(files, web1={}, web3={'hostnames': ['shop.example.com'], 'state': 'absent'})
 
-    gone = cleanup(retired, *steps(retired, [other(retired, 'ec-id', subject='CN=ec', fingerprint_sha256=fingerprint)]))
-    kept = cleanup(shared, *steps(shared, []))
+    gone = cleanup(retired, *steps([other(retired, 'ec-id', subject='CN=ec', fingerprint_sha256=fingerprint)]))
+    kept = cleanup(shared, *steps([]))
 
     assert gone['delete'] == [{'id': 'ec-id'}] and gone['deleted'] == ['deleted certificate ec-id (CN=ec): declared absent']
     assert kept['delete'] == []
@@ -146,9 +150,7 @@ def test_a_certificate_declared_absent_goes_unless_another_host_declares_it(file
 def test_exclusive_deletes_every_undeclared_certificate_nothing_uses(files):
     zone = zone_of(files, web1={'exclusive': True})
 
-    result = cleanup(
-        zone, *steps(zone, [other(zone, 'unrelated', subject='CN=x'), other(zone, 'used', subject='CN=y')], in_use={'used': ['legacy.example.com']})
-    )
+    result = cleanup(zone, *steps([other(zone, 'unrelated', subject='CN=x'), other(zone, 'used', subject='CN=y')], in_use={'used': ['legacy.example.com']}))
 
     assert result['delete'] == [{'id': 'unrelated'}]
     assert result['deleted'] == ['deleted certificate unrelated (CN=x): not declared (per_hostname_aop_exclusive)']

@@ -90,7 +90,7 @@ def test_one_zone_named_by_name_on_one_host_and_by_id_on_another_is_one_zone(fil
 
     assert unresolved.configures is True, 'without the lookup they look like two zones'
     assert (resolved.configures, resolved.message) == (False, 'zone %s is configured by web1 (merged from 2 hosts)' % ZONE_ID)
-    assert resolved.zone.zone_id.lower() == ZONE_ID and resolved.zone.zone == 'example.com'
+    assert (str(resolved.zone.zone_id).lower(), resolved.zone.zone) == (ZONE_ID, 'example.com')
     assert resolved.zone.certificates[0].hostnames == ['web1.example.com', 'web2.example.com']
 
 
