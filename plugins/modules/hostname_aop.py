@@ -224,42 +224,15 @@ released_cert_ids:
   elements: str
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
 association_reads:
-  description: How the associations were read, and why the listing was not used when it was not.
+  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
   returned: success
   type: dict
-  contains:
-    used:
-      description: V(list) (Cloudflare's association listing) or V(per_hostname) (one read per hostname).
-      type: str
-      sample: list
-    pages:
-      description: Pages of the listing read (with RV(association_reads.used=list)).
-      type: int
-      sample: 1
-    confirmed_per_hostname:
-      description: Hostnames the listing did not show, each confirmed with its own read (with RV(association_reads.used=list)).
-      type: int
-      sample: 0
-    reason:
-      description: Why the hostnames were read one by one (with RV(association_reads.used=per_hostname)).
-      type: str
-      sample: the listing answered HTTP 404 (7003)
+  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 rate_limit:
-  description:
-    - What Cloudflare's rate limit cost this run. Every call on the controller is paced by one budget per credential
-      (1,200 calls per 5 minutes per user, Cloudflare's); past 10 seconds of waiting the module also warns, so that a
-      paced run does not look hung.
-  returned: always, once the module has made a call
+  description: C(calls) sent, and C(waited_seconds) the shared rate budget held them back; past 10 s the module also warns.
+  returned: once the module has made a call
   type: dict
-  contains:
-    calls:
-      description: Calls this run sent.
-      type: int
-      sample: 4
-    waited_seconds:
-      description: Seconds the shared budget held this run's calls back.
-      type: float
-      sample: 0.0
+  sample: {calls: 4, waited_seconds: 0.0}
 '''
 
 import dataclasses

@@ -81,21 +81,10 @@ setting:
       type: str
       sample: "2026-11-27T08:10:00.123456Z"
 rate_limit:
-  description:
-    - What Cloudflare's rate limit cost this run. Every call on the controller is paced by one budget per credential
-      (1,200 calls per 5 minutes per user, Cloudflare's); past 10 seconds of waiting the module also warns, so that a
-      paced run does not look hung.
-  returned: always, once the module has made a call
+  description: C(calls) sent, and C(waited_seconds) the shared rate budget held them back; past 10 s the module also warns.
+  returned: once the module has made a call
   type: dict
-  contains:
-    calls:
-      description: Calls this run sent.
-      type: int
-      sample: 4
-    waited_seconds:
-      description: Seconds the shared budget held this run's calls back.
-      type: float
-      sample: 0.0
+  sample: {calls: 4, waited_seconds: 0.0}
 '''
 
 from typing import Any

@@ -96,16 +96,21 @@ def test_every_module_at_any_verbosity_with_diff_and_a_log_file(emulator, pki, a
     assert_no_secret(pki, emulator, run.output, log_file.read_text())
 
 
-def test_the_role_at_vvvv_with_diff_and_a_log_file(emulator, pki, ansible, tmp_path):
-    log_file = tmp_path / 'ansible.log'
+def role_variables(emulator, **certificate):
+    """The role for app.example.com of the emulator's zone, with the certificate and key given as the test says."""
     variables = {
         'per_hostname_aop_zone': 'example.com',
         'per_hostname_aop_base_url': emulator.base_url,
         'per_hostname_aop_api_token': emulator.api_token,
         'per_hostname_aop_hostnames': ['app.example.com'],
-        'per_hostname_aop_certificate': (pki / 'a.crt').read_text(),
-        'per_hostname_aop_private_key': (pki / 'a.key').read_text(),
     }
+    variables.update(('per_hostname_aop_' + name, value) for name, value in certificate.items())
+    return variables
+
+
+def test_the_role_at_vvvv_with_diff_and_a_log_file(emulator, pki, ansible, tmp_path):
+    log_file = tmp_path / 'ansible.log'
+    variables = role_variables(emulator, certificate=(pki / 'a.crt').read_text(), private_key=(pki / 'a.key').read_text())
     play = [{'name': 'Role', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}]
     environment = {'ANSIBLE_LOG_PATH': str(log_file)}
 
@@ -172,14 +177,7 @@ def test_a_bundle_file_given_for_the_certificate_and_the_key_never_shows_the_key
     bundle = tmp_path / 'bundle.pem'
     bundle.write_text((pki / 'a.crt').read_text() + (pki / 'a.key').read_text())
     log_file = tmp_path / 'ansible.log'
-    variables = {
-        'per_hostname_aop_zone': 'example.com',
-        'per_hostname_aop_base_url': emulator.base_url,
-        'per_hostname_aop_api_token': emulator.api_token,
-        'per_hostname_aop_hostnames': ['app.example.com'],
-        'per_hostname_aop_certificate_file': str(bundle),
-        'per_hostname_aop_private_key_file': str(bundle),
-    }
+    variables = role_variables(emulator, certificate_file=str(bundle), private_key_file=str(bundle))
     role = {'name': 'Role', 'hosts': 'localhost', 'gather_facts': False, 'roles': [{'role': 'aop.cloudflare.per_hostname_aop', 'vars': variables}]}
     module = {
         'name': 'The module, deleting by the bundle (no private_key option to mask)',
