@@ -217,6 +217,7 @@ def test_every_module_request_and_answer_conforms(recorded, schema_checker):
         ('GET', '/zones/{zone_id}/settings/{setting_id}'),
         ('PATCH', '/zones/{zone_id}/settings/{setting_id}'),
         ('PUT', '/zones/{zone_id}/origin_tls_client_auth/hostnames'),
+        ('GET', '/zones/{zone_id}/origin_tls_client_auth/hostnames'),
         ('GET', '/zones/{zone_id}/origin_tls_client_auth/hostnames/{hostname}'),
     }
 
