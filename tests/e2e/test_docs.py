@@ -46,7 +46,11 @@ LAYOUT_FILE = re.compile(r'^# (\S+\.yml)$', re.M)
 # Every module and role of the collection calls the API, except the planner (no API call by design).
 API_MODULE = re.compile(r'aop\.cloudflare\.(?!per_hostname_aop_plan\b)[a-z_]+')
 PKI_FILE = re.compile(r'pki/([A-Za-z0-9_-]+)\.(?:crt|key)\b')
-INVENTORY_OF_ZONES = REPO_ROOT / 'examples' / 'inventory-of-zones'
+# Each example directory, and the test that runs it as it is.
+EXAMPLE_DIRECTORIES = {
+    REPO_ROOT / 'examples' / 'inventory-of-zones': ('test_role_in_real_playbooks.py', "'examples' / 'inventory-of-zones'"),
+    REPO_ROOT / 'examples' / 'webservers': ('test_webservers_example.py', "'examples' / 'webservers'"),
+}
 VAULT_PASSWORD = 'docs-example-vault-password'
 
 
@@ -66,7 +70,7 @@ APP_AND_API = zone(['app-client'], enabled('app-client', 'app.example.com', 'api
 EXPECTED = {
     'README.md#2': zone(['app-client'], enabled('app-client', 'app.example.com'), 'on'),
     'README.md#3': APP_AND_API,
-    'README.md#4': dict(APP_AND_API, tls_client_auth='on'),
+    'README.md#5': zone(['client'], enabled('client', 'app.example.com', 'api.example.com'), 'on'),
     'roles/per_hostname_aop/README.md#1': zone(['client'], enabled('client', 'app.example.com', 'api.example.com'), 'on'),
     'roles/per_hostname_aop/README.md#2': zone(
         ['api', 'shop'], {**enabled('shop', 'shop.example.com', 'checkout.example.com'), **enabled('api', 'api.example.com')}, 'on'
@@ -83,7 +87,7 @@ EXPECTED = {
     'per_hostname_aop_plan EXAMPLES': UNTOUCHED,
     'zone_tls_client_auth EXAMPLES': zone(tls_client_auth='on'),
     'per_hostname_aop_config EXAMPLES': APP_AND_API,
-    'per_hostname_aop_released EXAMPLES': APP_AND_API,
+    'per_hostname_aop_cleanup EXAMPLES': APP_AND_API,
     'per_hostname_aop_summary EXAMPLES': APP_AND_API,
 }
 
@@ -256,11 +260,14 @@ def test_the_requirements_file_accepts_this_version_and_installs_nothing_twice(n
 
 @pytest.mark.parametrize('name, text', BY_KIND['layout'], ids=ids(BY_KIND['layout']))
 def test_the_file_layout_is_the_example_directory_that_another_test_runs(name, text):
-    """The layout is shown in part: each file it shows is that file of examples/inventory-of-zones/."""
+    """The layout is shown in part: each file it shows is that file of one example directory, which a test runs."""
     parts = LAYOUT_FILE.split(text)[1:]
     shown = dict(zip(parts[0::2], parts[1::2]))
     assert shown, '%s shows no file: %s' % (name, text)
+    (directory,) = [
+        directory for directory in EXAMPLE_DIRECTORIES if yaml.safe_load(shown['hosts.yml']) == yaml.safe_load((directory / 'hosts.yml').read_text())
+    ]
     for path, content in shown.items():
-        assert yaml.safe_load(content) == yaml.safe_load((INVENTORY_OF_ZONES / path).read_text()), path
-    runner = (REPO_ROOT / 'tests' / 'e2e' / 'test_role_in_real_playbooks.py').read_text()
-    assert "'examples' / 'inventory-of-zones'" in runner, 'no test runs examples/inventory-of-zones any more'
+        assert yaml.safe_load(content) == yaml.safe_load((directory / path).read_text()), path
+    runner, marker = EXAMPLE_DIRECTORIES[directory]
+    assert marker in (REPO_ROOT / 'tests' / 'e2e' / runner).read_text(), 'no test runs %s any more' % directory.name
