@@ -6,6 +6,7 @@
 """A zone's associations in a handful of calls: the association listing, the per-hostname fallback when the API
 has none, exclusive mode, and the certificates no one uses named in the report."""
 
+import re
 import subprocess
 import sys
 
@@ -128,3 +129,19 @@ def upload_body(pki, name):
 
 def subject(pki, name):
     return x509.load_pem_x509_certificate((pki / (name + '.crt')).read_bytes()).subject.rfc4514_string()
+
+
+def test_a_run_paced_by_the_budget_says_how_long_it_waited_and_is_never_refused(emulator, pki, ansible):
+    """A budget of 14 calls per 20 s: with its reserve of 10 the shared ledger holds calls back for most of a window."""
+    emulator.configure(activation_seconds=0, rate_limit=14, rate_window=20)
+
+    run = ansible(role_play(role_vars(emulator, pki)), '-v')
+
+    assert run.rc == 0, run
+    assert (
+        "s for Cloudflare's rate limit (1,200 calls per 5 minutes per user, shared by every run and tool with these credentials): the run is paced, not hung"
+        in run.output
+    ), run
+    waited = [float(seconds) for seconds in re.findall(r'"waited_seconds": ([0-9.]+)', run.output)]
+    assert max(waited) > 10, waited
+    assert [entry for entry in emulator.requests() if entry['status'] == 429] == [], 'paced, never refused'
