@@ -21,8 +21,8 @@ import nox
 try:
     import antsibull_nox
 except ImportError:
-    print("You need to install antsibull-nox in the same Python environment as nox (bash scripts/test.sh does).")
-    sys.exit(1)
+    # On stderr: `nox --list --json` output on stdout is parsed (scripts/test.sh).
+    sys.exit("You need to install antsibull-nox in the same Python environment as nox (bash scripts/test.sh does).")
 
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT / 'scripts'
@@ -190,12 +190,6 @@ def e2e(session: nox.Session) -> None:
 # --- release checks -----------------------------------------------------------------------------------------------
 
 
-def _names(collection: Path, kind: str) -> list[str]:
-    if kind == 'module':
-        return sorted(path.stem for path in (collection / 'plugins' / 'modules').glob('*.py') if path.stem != '__init__')
-    return sorted(path.name for path in (collection / 'roles').iterdir() if path.is_dir()) if (collection / 'roles').is_dir() else []
-
-
 @nox.session(name='release-changelog', python=MAIN_PYTHON, default=True)
 def release_changelog(session: nox.Session) -> None:
     """antsibull-changelog lint, CHANGELOG.rst up to date, a rehearsal of the next release, every module and role in it."""
@@ -211,14 +205,9 @@ def release_docs(session: nox.Session) -> None:
     """Our rules for module and role docs beyond antsibull-docs (attributes, semantic markup, FQCNs, README)."""
     _install(session, 'requirements.txt')
     root = _collection_copy(session)
-    collection = root / 'ansible_collections' / 'aop' / 'cloudflare'
-    tmp = Path(session.create_tmp())
-    env = {**ANSIBLE_ENV, 'ANSIBLE_COLLECTIONS_PATH': str(root)}
-    for kind in ('module', 'role'):
-        names = ['aop.cloudflare.' + name for name in _names(collection, kind)]
-        output = session.run('ansible-doc', '-t', kind, '--json', *names, env=env, silent=True) if names else '{}'
-        (tmp / ('%ss.json' % kind)).write_text(str(output), encoding='utf-8')
-    _tasks(session, 'docs', str(tmp / 'modules.json'), str(tmp / 'roles.json'), str(ROOT / 'README.md'))
+    # nox_tasks.py reads ansible-doc's JSON from its stdout alone: session.run(silent=True) would mix in stderr, where
+    # a warning (e.g. a CryptographyDeprecationWarning on import) corrupts the JSON.
+    _tasks(session, 'docs', str(root / 'ansible_collections' / 'aop' / 'cloudflare'), str(ROOT / 'README.md'), env={'ANSIBLE_COLLECTIONS_PATH': str(root)})
 
 
 @nox.session(name='release-package', python=MAIN_PYTHON, default=True)
