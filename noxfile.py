@@ -30,7 +30,22 @@ CORE_FOR_PYTHON = {'3.11': 'ansible-core>=2.19,<2.20', '3.13': 'ansible-core>=2.
 MAIN_PYTHON = '3.11'
 # Only the copy a session names may be seen by Ansible: never one in ~/.ansible or in site-packages.
 ANSIBLE_ENV = {'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false', 'ANSIBLE_NOCOLOR': '1'}
-SHELLCHECK_DIR = ROOT / '.nox' / '.shellcheck'
+# Every install of every session (pip, also those of antsibull-nox's sessions and of nox itself) takes the versions of
+# tests/constraints.txt, so a fresh clone installs what passed when the pins were last refreshed. `bash scripts/test.sh
+# --latest` sets AOP_LATEST=1: the newest releases instead, in environments of their own (.nox/latest) that the pinned
+# ones never see. ansible-test's own installs (sanity's venvs) do not see PIP_CONSTRAINT: ansible-test runs pip with
+# an environment of its own (only PATH, HOME and a few more), and pins what it installs itself.
+CONSTRAINTS = ROOT / 'tests' / 'constraints.txt'
+LATEST = os.environ.get('AOP_LATEST') == '1'
+ENVDIR = ROOT / '.nox' / 'latest' if LATEST else ROOT / '.nox'
+if LATEST:
+    nox.options.envdir = str(ENVDIR)
+    os.environ.pop('PIP_CONSTRAINT', None)
+    os.environ.pop('UV_CONSTRAINT', None)
+else:
+    # uv, where nox finds it, reads UV_CONSTRAINT instead.
+    os.environ['PIP_CONSTRAINT'] = os.environ['UV_CONSTRAINT'] = str(CONSTRAINTS)
+SHELLCHECK_DIR = ENVDIR / '.shellcheck'
 
 nox.options.error_on_missing_interpreters = True
 antsibull_nox.load_antsibull_nox_toml()
@@ -76,7 +91,7 @@ def _prepare_ansible_test() -> None:
     # under the pip version each installed ansible-test pins.
     cache = Path.home() / '.ansible' / 'test' / 'cache'
     cache.mkdir(parents=True, exist_ok=True)
-    for requirements in (ROOT / '.nox').glob('*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py'):
+    for requirements in ENVDIR.glob('*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py'):
         for line in requirements.read_text(encoding='utf-8').splitlines():
             if "pip='" in line:
                 version = line.split("pip='", 1)[1].split("'", 1)[0]
