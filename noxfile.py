@@ -9,6 +9,7 @@ antsibull-nox.toml. Here: the ansible-test legs (ansible-core from PyPI, never -
 (conformance, integration, e2e) and the release checks (changelog, docs rules, package).
 """
 
+import functools
 import logging
 import os
 import shutil
@@ -105,6 +106,19 @@ def _prepare_ansible_test() -> None:
         os.environ['PATH'] = os.environ['PATH'] + os.pathsep + bin_dir
 
 
+def _install_first(name: str, *args: str) -> None:
+    """The session named installs these (under PIP_CONSTRAINT like every install) before it does anything else."""
+    registered = nox.registry.get()[name]
+    run = registered.func
+
+    @functools.wraps(run)
+    def install_then_run(session: nox.Session) -> None:
+        session.install(*args)
+        run(session)
+
+    registered.func = install_then_run
+
+
 def _clean_ansible_test_output() -> None:
     # Seen once: copying tests/output back failed on a vanished .tmp/pylint; nothing in .tmp is a result.
     shutil.rmtree(Path('tests') / 'output' / '.tmp', ignore_errors=True)
@@ -121,16 +135,19 @@ for _core, _python in (('2.19', '3.11'), ('2.21', '3.13')):
         callback_before=_prepare_ansible_test,
         callback_after=_clean_ansible_test_output,
     )
+    # In the session's venv, not in one of ansible-test's (`--venv --requirements`): there ansible-test would install
+    # the newest pytest, mock, cryptography and so on of the day, past tests/constraints.txt.
     antsibull_nox.add_ansible_test_session(
         name='ansible-test-units-%s' % _core,
         description='ansible-test units on ansible-core %s / Python %s' % (_core, _python),
-        ansible_test_params=['units', '--venv', '--python', _python, '--requirements', '--color', 'no'],
+        ansible_test_params=['units', '--python', _python, '--color', 'no'],
         default=True,
         ansible_core_version=_core,
         ansible_core_source='pypi',
         callback_before=_prepare_ansible_test,
         callback_after=_clean_ansible_test_output,
     )
+    _install_first('ansible-test-units-%s' % _core, '-r', str(ROOT / 'tests' / 'unit' / 'requirements.txt'))
 
 
 @nox.session(name='sanity-ignores', python=False, default=True)
