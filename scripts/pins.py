@@ -4,7 +4,7 @@
 
 """Write tests/constraints.txt from what a `bash scripts/test.sh --latest` run installed.
 
-    python3 scripts/pins.py PLACE...     (bash scripts/test.sh --refresh-pins runs it on .venv/nox-latest .nox/latest)
+    .venv/nox-latest/bin/python scripts/pins.py .venv/nox-latest .nox/latest     (bash scripts/test.sh --refresh-pins does)
 
 Reads `pip freeze` of every virtual environment and `pip install --target` folder (the shellcheck one) that is a PLACE
 or directly in one, and pins each package to the version found. Where the Python legs (3.11, 3.13) got different versions,
@@ -16,6 +16,8 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+
+from packaging.version import Version  # beside nox in .venv/nox-latest, which runs this
 
 CONSTRAINTS = Path(__file__).resolve().parent.parent / 'tests' / 'constraints.txt'
 # The virtual environment's own tools come with it (nox's virtualenv, or the Python's ensurepip), not from pip's
@@ -32,11 +34,6 @@ HEADER = '''\
 def canonical(name):
     """PEP 503 name: pip freeze spells a package as it was published, two environments may differ."""
     return re.sub(r'[-_.]+', '-', name).lower()
-
-
-def version_key(version):
-    """Sort key of a release version (numbers compare as numbers; a suffix such as .post1 sorts after the release)."""
-    return [(0, int(part), '') if part.isdigit() else (1, 0, part) for part in re.split(r'[.+-]', version)]
 
 
 def frozen(python, *where):
@@ -82,7 +79,7 @@ def collect(places):
 def markers(pythons):
     """{'3.11': 'python_version < "3.12"', '3.13': 'python_version >= "3.12"'}: each leg's pins hold from the Python
     after the previous leg up to its own, and beyond for the newest (so 3.12 gets the 3.13 leg's ansible-core)."""
-    ordered = sorted(pythons, key=version_key)
+    ordered = sorted(pythons, key=Version)
     bounds = ['%s.%d' % (python.split('.')[0], int(python.split('.')[1]) + 1) for python in ordered[:-1]]
     result = {}
     for index, python in enumerate(ordered):
@@ -99,7 +96,7 @@ def specifier(releases):
     """'==X' for one release; for several (sessions of one Python whose requirements part ways, such as
     galaxy-importer's attrs<24 and nox's attrs>=24.1) the range between them: each session takes the newest it can
     within it, which is the one it got, unless a release within the range comes out later."""
-    ordered = sorted(releases, key=version_key)
+    ordered = sorted(releases, key=Version)
     return '==%s' % ordered[0] if len(ordered) == 1 else '>=%s,<=%s' % (ordered[0], ordered[-1])
 
 
@@ -107,11 +104,11 @@ def pin_lines(found):
     """One line per package, or one per Python leg (with its marker) where the legs differ; a comment before a range."""
     chosen: dict[str, dict[str, str]] = {}
     notes: dict[str, list[str]] = {}
-    for python, packages in sorted(found.items(), key=lambda item: version_key(item[0])):
+    for python, packages in sorted(found.items(), key=lambda item: Version(item[0])):
         for name, releases in packages.items():
             chosen.setdefault(name, {})[python] = specifier(releases)
             if len(releases) > 1:
-                where = '; '.join('%s in %s' % (release, ', '.join(sorted(releases[release]))) for release in sorted(releases, key=version_key))
+                where = '; '.join('%s in %s' % (release, ', '.join(sorted(releases[release]))) for release in sorted(releases, key=Version))
                 notes.setdefault(name, []).append('# %s on Python %s: %s' % (name, python, where))
     marker = markers(found)
     lines = []
@@ -121,7 +118,7 @@ def pin_lines(found):
         if len(set(by_python.values())) == 1:
             lines.append(name + next(iter(by_python.values())))
         else:
-            lines.extend('%s%s ; %s' % (name, spec, marker[python]) for python, spec in sorted(by_python.items(), key=lambda item: version_key(item[0])))
+            lines.extend('%s%s ; %s' % (name, spec, marker[python]) for python, spec in sorted(by_python.items(), key=lambda item: Version(item[0])))
     return lines
 
 
@@ -135,7 +132,7 @@ def main():
     CONSTRAINTS.write_text(HEADER + '\n'.join(lines) + '\n', encoding='utf-8')
     pins = [line for line in lines if not line.startswith('#')]
     ranges = [line for line in pins if '>=' in line.split(';')[0]]
-    print('%s: %d pins, %d of them ranges (Python %s)' % (CONSTRAINTS, len(pins), len(ranges), ', '.join(sorted(found, key=version_key))))
+    print('%s: %d pins, %d of them ranges (Python %s)' % (CONSTRAINTS, len(pins), len(ranges), ', '.join(sorted(found, key=Version))))
 
 
 if __name__ == '__main__':
