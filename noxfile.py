@@ -9,6 +9,7 @@ antsibull-nox.toml. Here: the ansible-test legs (ansible-core from PyPI, never -
 (conformance, integration, e2e) and the release checks (changelog, docs rules, package).
 """
 
+import functools
 import logging
 import os
 import shutil
@@ -21,8 +22,8 @@ import nox
 try:
     import antsibull_nox
 except ImportError:
-    print("You need to install antsibull-nox in the same Python environment as nox (bash scripts/test.sh does).")
-    sys.exit(1)
+    # On stderr: `nox --list --json` output on stdout is parsed (scripts/test.sh).
+    sys.exit("You need to install antsibull-nox in the same Python environment as nox (bash scripts/test.sh does).")
 
 ROOT = Path(__file__).resolve().parent
 SCRIPTS = ROOT / 'scripts'
@@ -30,7 +31,22 @@ CORE_FOR_PYTHON = {'3.11': 'ansible-core>=2.19,<2.20', '3.13': 'ansible-core>=2.
 MAIN_PYTHON = '3.11'
 # Only the copy a session names may be seen by Ansible: never one in ~/.ansible or in site-packages.
 ANSIBLE_ENV = {'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false', 'ANSIBLE_NOCOLOR': '1'}
-SHELLCHECK_DIR = ROOT / '.nox' / '.shellcheck'
+# Every install of every session (pip, also those of antsibull-nox's sessions and of nox itself) takes the versions of
+# tests/constraints.txt, so a fresh clone installs what passed when the pins were last refreshed. `bash scripts/test.sh
+# --latest` sets AOP_LATEST=1: the newest releases instead, in environments of their own (.nox/latest) that the pinned
+# ones never see. ansible-test's own installs (sanity's venvs) do not see PIP_CONSTRAINT: ansible-test runs pip with
+# an environment of its own (only PATH, HOME and a few more), and pins what it installs itself.
+CONSTRAINTS = ROOT / 'tests' / 'constraints.txt'
+LATEST = os.environ.get('AOP_LATEST') == '1'
+ENVDIR = ROOT / '.nox' / 'latest' if LATEST else ROOT / '.nox'
+if LATEST:
+    nox.options.envdir = str(ENVDIR)
+    os.environ.pop('PIP_CONSTRAINT', None)
+    os.environ.pop('UV_CONSTRAINT', None)
+else:
+    # uv, where nox finds it, reads UV_CONSTRAINT instead.
+    os.environ['PIP_CONSTRAINT'] = os.environ['UV_CONSTRAINT'] = str(CONSTRAINTS)
+SHELLCHECK_DIR = ENVDIR / '.shellcheck'
 
 nox.options.error_on_missing_interpreters = True
 antsibull_nox.load_antsibull_nox_toml()
@@ -76,7 +92,7 @@ def _prepare_ansible_test() -> None:
     # under the pip version each installed ansible-test pins.
     cache = Path.home() / '.ansible' / 'test' / 'cache'
     cache.mkdir(parents=True, exist_ok=True)
-    for requirements in (ROOT / '.nox').glob('*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py'):
+    for requirements in ENVDIR.glob('*/lib/python*/site-packages/ansible_test/_internal/python_requirements.py'):
         for line in requirements.read_text(encoding='utf-8').splitlines():
             if "pip='" in line:
                 version = line.split("pip='", 1)[1].split("'", 1)[0]
@@ -88,6 +104,19 @@ def _prepare_ansible_test() -> None:
     bin_dir = str(SHELLCHECK_DIR / 'bin')
     if bin_dir not in os.environ['PATH'].split(os.pathsep):
         os.environ['PATH'] = os.environ['PATH'] + os.pathsep + bin_dir
+
+
+def _install_first(name: str, *args: str) -> None:
+    """The session named installs these (under PIP_CONSTRAINT like every install) before it does anything else."""
+    registered = nox.registry.get()[name]
+    run = registered.func
+
+    @functools.wraps(run)
+    def install_then_run(session: nox.Session) -> None:
+        session.install(*args)
+        run(session)
+
+    registered.func = install_then_run
 
 
 def _clean_ansible_test_output() -> None:
@@ -106,16 +135,19 @@ for _core, _python in (('2.19', '3.11'), ('2.21', '3.13')):
         callback_before=_prepare_ansible_test,
         callback_after=_clean_ansible_test_output,
     )
+    # In the session's venv, not in one of ansible-test's (`--venv --requirements`): there ansible-test would install
+    # the newest pytest, mock, cryptography and so on of the day, past tests/constraints.txt.
     antsibull_nox.add_ansible_test_session(
         name='ansible-test-units-%s' % _core,
         description='ansible-test units on ansible-core %s / Python %s' % (_core, _python),
-        ansible_test_params=['units', '--venv', '--python', _python, '--requirements', '--color', 'no'],
+        ansible_test_params=['units', '--python', _python, '--color', 'no'],
         default=True,
         ansible_core_version=_core,
         ansible_core_source='pypi',
         callback_before=_prepare_ansible_test,
         callback_after=_clean_ansible_test_output,
     )
+    _install_first('ansible-test-units-%s' % _core, '-r', str(ROOT / 'tests' / 'unit' / 'requirements.txt'))
 
 
 @nox.session(name='sanity-ignores', python=False, default=True)
@@ -190,12 +222,6 @@ def e2e(session: nox.Session) -> None:
 # --- release checks -----------------------------------------------------------------------------------------------
 
 
-def _names(collection: Path, kind: str) -> list[str]:
-    if kind == 'module':
-        return sorted(path.stem for path in (collection / 'plugins' / 'modules').glob('*.py') if path.stem != '__init__')
-    return sorted(path.name for path in (collection / 'roles').iterdir() if path.is_dir()) if (collection / 'roles').is_dir() else []
-
-
 @nox.session(name='release-changelog', python=MAIN_PYTHON, default=True)
 def release_changelog(session: nox.Session) -> None:
     """antsibull-changelog lint, CHANGELOG.rst up to date, a rehearsal of the next release, every module and role in it."""
@@ -211,14 +237,9 @@ def release_docs(session: nox.Session) -> None:
     """Our rules for module and role docs beyond antsibull-docs (attributes, semantic markup, FQCNs, README)."""
     _install(session, 'requirements.txt')
     root = _collection_copy(session)
-    collection = root / 'ansible_collections' / 'aop' / 'cloudflare'
-    tmp = Path(session.create_tmp())
-    env = {**ANSIBLE_ENV, 'ANSIBLE_COLLECTIONS_PATH': str(root)}
-    for kind in ('module', 'role'):
-        names = ['aop.cloudflare.' + name for name in _names(collection, kind)]
-        output = session.run('ansible-doc', '-t', kind, '--json', *names, env=env, silent=True) if names else '{}'
-        (tmp / ('%ss.json' % kind)).write_text(str(output), encoding='utf-8')
-    _tasks(session, 'docs', str(tmp / 'modules.json'), str(tmp / 'roles.json'), str(ROOT / 'README.md'))
+    # nox_tasks.py reads ansible-doc's JSON from its stdout alone: session.run(silent=True) would mix in stderr, where
+    # a warning (e.g. a CryptographyDeprecationWarning on import) corrupts the JSON.
+    _tasks(session, 'docs', str(root / 'ansible_collections' / 'aop' / 'cloudflare'), str(ROOT / 'README.md'), env={'ANSIBLE_COLLECTIONS_PATH': str(root)})
 
 
 @nox.session(name='release-package', python=MAIN_PYTHON, default=True)

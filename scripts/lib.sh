@@ -8,6 +8,8 @@ VENV_ROOT="$REPO_ROOT/.venv"
 # AOP_BUILD_DIR lets parallel runs keep separate copies.
 COLLECTION_ROOT="${AOP_BUILD_DIR:-$REPO_ROOT/build/collections}"
 COLLECTION_DIR="$COLLECTION_ROOT/ansible_collections/aop/cloudflare"
+# The exact versions the checks and the demo install (pip reads it as PIP_CONSTRAINT); see scripts/pins.py.
+PINS="$REPO_ROOT/tests/constraints.txt"
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 
@@ -87,14 +89,14 @@ ensure_nginx() {
   return 0
 }
 
-# make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements; reuses it when
-# the inputs did not change (a stamp holds their checksum).
+# make_venv NAME PYTHON REQUIREMENTS... -> $VENV_ROOT/NAME with ansible-core and the requirements at the versions of
+# $PINS; reuses it when the inputs did not change (a stamp holds their checksum).
 make_venv() {
   local name="$1" python="$2"; shift 2
   local venv="$VENV_ROOT/$name" version core stamp
   version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
   core="$(ansible_core_for "$version")"
-  stamp="$(requirement_files "$@" | xargs cat | sha256sum | cut -c1-16)-$version-$core"
+  stamp="$( (requirement_files "$@"; echo "$PINS") | xargs cat | sha256sum | cut -c1-16)-$version-$core"
   if [ -f "$venv/.stamp" ] && [ "$(cat "$venv/.stamp")" = "$stamp" ]; then
     echo "$venv"; return 0
   fi
@@ -102,10 +104,10 @@ make_venv() {
   ensure_venv_support "$python" "$version" || return 1
   rm -rf "$venv"
   "$python" -m venv "$venv" >&2
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
   local args=() req
   for req in "$@"; do args+=(-r "$req"); done
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$core" "${args[@]}" >&2
+  # The venv's own pip (from the Python's ensurepip), not the newest: the result should not depend on the day.
+  PIP_CONSTRAINT="$PINS" "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$core" "${args[@]}" >&2
   echo "$stamp" > "$venv/.stamp"
   echo "$venv"
 }

@@ -6,7 +6,7 @@
 
     python scripts/nox_tasks.py integration COLLECTION_DIR [ansible-test args]
     python scripts/nox_tasks.py changelog COLLECTION_DIR CHECKOUT_CHANGELOG_RST
-    python scripts/nox_tasks.py docs MODULES_JSON ROLES_JSON README
+    python scripts/nox_tasks.py docs COLLECTION_DIR README
     python scripts/nox_tasks.py package CHECKOUT WORKDIR
 
 Each prints what it checked and exits non-zero with FAILED lines when a check fails.
@@ -45,6 +45,9 @@ def run(*command, cwd=None, env=None, capture=False):
     result = subprocess.run(argv, cwd=cwd, env={**os.environ, **(env or {})}, check=False, text=True, capture_output=capture)
     if result.returncode != 0:
         raise Failed('%s exited %d%s' % (' '.join(command[:3]), result.returncode, ('\n' + result.stdout + result.stderr) if capture else ''))
+    if capture and result.stderr:
+        # Only stdout is returned (callers parse it); a warning on stderr is still worth seeing.
+        sys.stderr.write(result.stderr)
     return result.stdout
 
 
@@ -193,10 +196,17 @@ def role_doc_problems(fqcn, data, readme):
     return problems
 
 
+def ansible_doc_json(collection, kind):
+    """ansible-doc --json of every module or role of the collection (ANSIBLE_COLLECTIONS_PATH must find it), parsed
+    from ansible-doc's stdout alone: its stderr may hold warnings (shown), never data."""
+    fqcns = ['aop.cloudflare.' + name for name in names(collection, kind)]
+    return json.loads(run('ansible-doc', '-t', kind, '--json', *fqcns, capture=True)) if fqcns else {}
+
+
 def docs(args):
     """What antsibull-docs does not enforce: our own rules for module and role docs (STYLE.md), from ansible-doc --json."""
-    modules = json.loads(Path(args.modules_json).read_text(encoding='utf-8'))
-    roles = json.loads(Path(args.roles_json).read_text(encoding='utf-8'))
+    collection = Path(args.collection)
+    modules, roles = ansible_doc_json(collection, 'module'), ansible_doc_json(collection, 'role')
     readme = Path(args.readme).read_text(encoding='utf-8')
     problems = [problem for fqcn, data in sorted(modules.items()) for problem in module_doc_problems(fqcn, data, readme)]
     problems += [problem for fqcn, data in sorted(roles.items()) for problem in role_doc_problems(fqcn, data, readme)]
@@ -344,8 +354,7 @@ def main():
     command.add_argument('collection')
     command.add_argument('checkout_changelog')
     command = commands.add_parser('docs')
-    command.add_argument('modules_json')
-    command.add_argument('roles_json')
+    command.add_argument('collection')
     command.add_argument('readme')
     command = commands.add_parser('package')
     command.add_argument('checkout')

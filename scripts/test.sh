@@ -3,6 +3,9 @@
 # session of noxfile.py (and antsibull-nox.toml) one after the other, with a summary of results and times.
 #   bash scripts/test.sh                           every session
 #   bash scripts/test.sh e2e ansible-test-units-2.19   only the named sessions (`.venv/nox/bin/nox --list` names them)
+#   bash scripts/test.sh --latest [SESSION...]     the same with the newest releases instead of tests/constraints.txt,
+#                                                  in fresh environments of their own (.venv/nox-latest, .nox/latest)
+#   bash scripts/test.sh --refresh-pins            --latest over every session; when all pass, writes tests/constraints.txt
 # Exits non-zero when any session fails. Needs Python 3.11, and 3.13 for the ansible-core 2.21 sessions (nox fails
 # them when it is missing); installs nginx (the origin of tests/e2e/test_origin.py) when root with apt-get.
 set -uo pipefail
@@ -16,15 +19,31 @@ py313="$(find_python 3.13)" || { echo "Python 3.13 is required (ansible-core 2.2
 PATH="$(dirname "$py311")${py313:+:$(dirname "$py313")}:$PATH"
 export PATH
 
-NOX_VENV="$VENV_ROOT/nox"
+mode=pinned
+case "${1:-}" in --latest|--refresh-pins) mode="${1#--}"; shift ;; esac
+[ "$mode" = refresh-pins ] && [ $# -gt 0 ] && { echo "--refresh-pins takes no session names: it pins for all" >&2; exit 2; }
+if [ "$mode" = pinned ]; then
+  # Everything pip installs, here and in every session, at the versions of tests/constraints.txt (noxfile.py sets
+  # PIP_CONSTRAINT for the sessions too, so that a plain `nox -e SESSION` is pinned as well).
+  export PIP_CONSTRAINT="$PINS"
+  NOX_VENV="$VENV_ROOT/nox" NOX_ENVDIR="$REPO_ROOT/.nox"
+else
+  # The newest releases, in environments made afresh and apart from the pinned ones (noxfile.py reads AOP_LATEST:
+  # no constraints, envdir .nox/latest).
+  unset PIP_CONSTRAINT
+  export AOP_LATEST=1
+  NOX_VENV="$VENV_ROOT/nox-latest" NOX_ENVDIR="$REPO_ROOT/.nox/latest"
+  rm -rf "$NOX_VENV" "$NOX_ENVDIR"
+fi
 NOX_REQUIREMENTS="nox>=2026.8 antsibull-nox>=1.10,<2"
-if [ "$(cat "$NOX_VENV/.stamp" 2>/dev/null)" != "$NOX_REQUIREMENTS" ]; then
+stamp="$NOX_REQUIREMENTS $(sha256sum < "$PINS" | cut -c1-16)"
+if [ "$(cat "$NOX_VENV/.stamp" 2>/dev/null)" != "$stamp" ]; then
   log "Creating $NOX_VENV ($NOX_REQUIREMENTS)"
   ensure_venv_support "$py311" 3.11 || exit 1
   rm -rf "$NOX_VENV" && "$py311" -m venv "$NOX_VENV" >&2 || exit 1
   # shellcheck disable=SC2086 # word splitting is the point: one argument per requirement
   "$NOX_VENV/bin/python" -m pip install --quiet --disable-pip-version-check $NOX_REQUIREMENTS >&2 || exit 1
-  echo "$NOX_REQUIREMENTS" > "$NOX_VENV/.stamp"
+  echo "$stamp" > "$NOX_VENV/.stamp"
 fi
 ensure_nginx || exit 1
 
@@ -45,7 +64,7 @@ fi
 # Two lanes, to keep the wall time near one lane's: the emulator sessions (integration, e2e: mostly waiting on
 # ansible-playbook and the emulator) beside all the others. Each session's output goes to .nox/logs/SESSION.log,
 # shown in full when the session fails; one lane's sessions run one after the other.
-LOG_DIR="$REPO_ROOT/.nox/logs"
+LOG_DIR="$NOX_ENVDIR/logs"
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
 run_lane() {
   local session start rc
@@ -74,12 +93,16 @@ for session in "${sessions[@]}"; do
   if [ "$rc" = 0 ]; then
     passed=$((passed + 1)); summary+=("PASS  $session (${took}s)")
   else
-    failed=$((failed + 1)); summary+=("FAIL  $session (${took}s, exit $rc, log .nox/logs/$session.log)")
+    failed=$((failed + 1)); summary+=("FAIL  $session (${took}s, exit $rc, log ${LOG_DIR#"$REPO_ROOT/"}/$session.log)")
   fi
 done
 
 printf '\n==> Summary (%ss wall time)\n' "$((SECONDS - started))"
 printf '%s\n' "${summary[@]}"
+if [ "$mode" = refresh-pins ]; then
+  if [ "$failed" -eq 0 ]; then "$NOX_VENV/bin/python" scripts/pins.py "$NOX_VENV" "$NOX_ENVDIR" || failed=$((failed + 1))
+  else echo "tests/constraints.txt is unchanged: some session fails with the newest releases" >&2; fi
+fi
 # The last line alone says what ran: CI reads it.
 echo "sessions: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
