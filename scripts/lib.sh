@@ -1,12 +1,11 @@
 # shellcheck shell=bash
 # Shared by scripts/demo.sh, scripts/benchmark.sh and scripts/test.sh: find Python, build the virtual environments and
-# the collection tree, start the emulator, install nginx.
+# the collection tree, install nginx.
 # Sourced, not run. Everything it makes lives under .venv/ and build/ in the repository (both git-ignored).
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV_ROOT="$REPO_ROOT/.venv"
-# AOP_BUILD_DIR lets parallel runs keep separate copies.
-COLLECTION_ROOT="${AOP_BUILD_DIR:-$REPO_ROOT/build/collections}"
+COLLECTION_ROOT="${AOP_BUILD_DIR:-$REPO_ROOT/build/collections}"  # AOP_BUILD_DIR: a copy of its own for a parallel run
 COLLECTION_DIR="$COLLECTION_ROOT/ansible_collections/aop/cloudflare"
 # The exact versions the checks and the demo install (pip reads it as PIP_CONSTRAINT); see scripts/pins.py.
 PINS="$REPO_ROOT/tests/constraints.txt"
@@ -31,12 +30,10 @@ find_python() {
   return 1
 }
 
-# The newest Python >= 3.11 on this machine, for the main environment.
+# The oldest Python from 3.11 on this machine (ansible-core 2.19's), for the main environment.
 find_main_python() {
   local version
-  for version in 3.11 3.12 3.13 3.14; do
-    find_python "$version" && return 0
-  done
+  for version in 3.11 3.12 3.13 3.14; do find_python "$version" && return 0; done
   echo "No Python 3.11 or newer found: install python3 (3.11+) first." >&2
   return 1
 }
@@ -123,41 +120,4 @@ build_collection_tree() {
   # the (ignored) copy through the checkout's.
   (cd "$COLLECTION_DIR" && git init -q && git add -A && \
     git -c user.name=build -c user.email=build@localhost commit -qm copy --no-gpg-sign)
-}
-
-# start_emulator PYTHON INFO_FILE ARG... -> the Cloudflare API emulator in the background ($EMULATOR_PID) on a free
-# loopback port; returns once its first line (JSON: base_url, control_url, credentials, zone ids) is in INFO_FILE.
-start_emulator() {
-  local info="$2"
-  EMULATOR_PYTHON="$1"; shift 2
-  "$EMULATOR_PYTHON" "$REPO_ROOT/tests/emulator/server.py" --port 0 "$@" > "$info" 2> "$info.log" &
-  EMULATOR_PID=$!
-  for _ in $(seq 100); do
-    [ -s "$info" ] && return 0
-    kill -0 "$EMULATOR_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  cat "$info.log" >&2
-  echo "The emulator did not start" >&2
-  return 1
-}
-
-stop_emulator() {
-  if [ -n "${EMULATOR_PID:-}" ]; then
-    kill "$EMULATOR_PID" 2>/dev/null || true
-    wait "$EMULATOR_PID" 2>/dev/null || true
-    EMULATOR_PID=""
-  fi
-}
-
-# emulator_field INFO_FILE NAME -> one field of the emulator's first line, e.g. base_url or api_token.
-emulator_field() {
-  "$EMULATOR_PYTHON" -c 'import json, sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"
-}
-
-# make_workdir -> $WORK, a temporary folder that goes, with the emulator if one was started, when the script exits.
-make_workdir() {
-  WORK="$(mktemp -d)"
-  trap 'stop_emulator; rm -rf "$WORK"' EXIT
-  trap 'exit 130' INT TERM
 }
