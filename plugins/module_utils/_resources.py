@@ -157,10 +157,6 @@ class Certificate:
         return parse_pem(self.pem)
 
     @property
-    def fingerprint(self) -> str | None:
-        return fingerprint_sha256(self.parsed) if self.parsed is not None else None
-
-    @property
     def subject(self) -> str | None:
         return self.parsed.subject.rfc4514_string() if self.parsed is not None else None
 
@@ -204,9 +200,6 @@ class Association:
         if self.enabled is None:
             return 'absent'
         return 'enabled' if self.enabled else 'disabled'
-
-    def replaced(self, **fields: Any) -> Association:
-        return Association(self.hostname, dict(self.fields, **fields))
 
 
 def state_of(association: Association | None) -> str:
