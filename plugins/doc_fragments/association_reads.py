@@ -15,7 +15,7 @@ options:
       - How the zone's hostname associations are read.
       - V(auto) reads Cloudflare's association listing (C(GET /zones/{zone_id}/origin_tls_client_auth/hostnames) with
         C(status=all) and C(per_page=1000), every page; one call per 1,000 associations). When the listing cannot be
-        used (the API answers 404, 405 or 400, an item lacks C(hostname) or C(cert_id), or the pages do not add up), it
+        used (the API answers 404, 405 or 400, an item lacks its hostname or its certificate id, or the pages do not add up), it
         falls back to one read per hostname for this run, and says so in RV(association_reads).
       - V(list) requires the listing and fails when it cannot be used. V(per_hostname) never uses it.
       - A hostname the listing does not show is confirmed with its own read (the listing's status filter does not

@@ -51,7 +51,10 @@ def test_a_bundle_given_as_the_certificate_to_delete_never_shows_its_key_not_eve
     result = run_module(hostname_client_cert, {'api_token': API_TOKEN, 'zone_id': ZONE_ID, 'certificate': bundle, 'state': 'absent'})
 
     assert not result.failed and result['changed'] is False
-    assert 'invocation' in result and 'PRIVATE KEY' not in result.printed
+    assert 'PRIVATE KEY' not in result.printed
+    # ansible-core 2.19 echoes the options back (2.21 no longer does): there, the key block is masked.
+    if 'invocation' in result:
+        assert result['invocation']['module_args']['certificate'] == pki.rsa_leaf.cert_pem + '********\n'
     result.assert_no_secret(pki.rsa_leaf.key_pem)
 
 
