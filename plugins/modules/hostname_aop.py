@@ -191,6 +191,11 @@ hostnames:
     updated_at:
       description: When the association last changed.
       type: str
+association_reads:
+  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
+  returned: success
+  type: dict
+  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 changed_hostnames:
   description: The declared hostnames whose association this run changed (or would change, in check mode), in the order declared.
   returned: success
@@ -223,11 +228,6 @@ released_cert_ids:
   type: list
   elements: str
   sample: [2458ce5a-0c35-4c7f-82c7-8e9487d3ff60]
-association_reads:
-  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
-  returned: success
-  type: dict
-  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 rate_limit:
   description: C(calls) sent, and C(waited_seconds) the shared rate budget held them back; past 10 s the module also warns.
   returned: once the module has made a call

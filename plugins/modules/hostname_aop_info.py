@@ -66,6 +66,11 @@ zone_id:
   returned: success
   type: str
   sample: 023e105f4ecef8ad9ca31a8372d0c353
+association_reads:
+  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
+  returned: success
+  type: dict
+  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 hostnames:
   description:
     - One entry per hostname of O(hostnames), in the order given. An V(absent) hostname has only RV(hostnames[].hostname)
@@ -123,11 +128,6 @@ hostnames:
       description: When the association last changed.
       type: str
       sample: "2026-10-28T18:11:23.37411Z"
-association_reads:
-  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
-  returned: success
-  type: dict
-  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 rate_limit:
   description: C(calls) sent, and C(waited_seconds) the shared rate budget held them back; past 10 s the module also warns.
   returned: once the module has made a call

@@ -69,6 +69,11 @@ zone_id:
   returned: success
   type: str
   sample: 023e105f4ecef8ad9ca31a8372d0c353
+association_reads:
+  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
+  returned: success, when O(hostnames) is given
+  type: dict
+  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 certificates:
   description: Every hostname client certificate on the zone, in the order Cloudflare lists them.
   returned: success
@@ -137,11 +142,6 @@ certificates:
       type: list
       elements: str
       sample: [app.example.com, legacy.example.com]
-association_reads:
-  description: How the associations were read (C(used) V(list) or V(per_hostname)), the C(pages) read, and why the listing was not used.
-  returned: success, when O(hostnames) is given
-  type: dict
-  sample: {used: list, pages: 1, confirmed_per_hostname: 0}
 rate_limit:
   description: C(calls) sent, and C(waited_seconds) the shared rate budget held them back; past 10 s the module also warns.
   returned: once the module has made a call
