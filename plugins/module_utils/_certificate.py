@@ -81,13 +81,25 @@ def load_private_key(pem: str | bytes, option: str = 'private_key') -> PrivateKe
             '"ansible-vault encrypt key-plain.pem" instead (Ansible decrypts a vault file when it reads it)' % option
         )
     try:
-        return serialization.load_pem_private_key(_to_bytes(pem), password=None)
+        return _load_pem_private_key(_to_bytes(pem))
     except (ValueError, TypeError):
         # The exception text of cryptography is not shown, nor chained: it can quote the input.
         raise CertificateError(
             '%s is not an unencrypted PEM private key: give the whole PEM block of the key (PKCS#8, '
             'RSA or EC) that belongs to the certificate, without a passphrase' % option
         ) from None
+
+
+def _load_pem_private_key(data: bytes) -> PrivateKeyTypes:
+    """The key, without OpenSSL's RSA consistency check (primality tests: about 35 ms per key, paid on every run by the
+    planner and by the module). The key never signs anything here: it is compared with the certificate by its public
+    key, and Cloudflare checks the key it receives on upload."""
+    try:
+        return serialization.load_pem_private_key(data, password=None, unsafe_skip_rsa_key_validation=True)
+    except TypeError as exc:
+        if 'unsafe_skip_rsa_key_validation' not in str(exc):
+            raise
+        return serialization.load_pem_private_key(data, password=None)  # cryptography before 39 has no such argument
 
 
 def _is_encrypted_key(pem: str | bytes) -> bool:

@@ -51,6 +51,32 @@ def test_rsa_and_ecdsa_keys_load(pki, leaf):
     assert public_keys_match(pair.cert, load_private_key(pair.key_pem))
 
 
+def test_keys_load_without_openssls_rsa_check_and_on_cryptography_without_that_argument(pki, monkeypatch):
+    """The planner and the module load every declared key on every run: OpenSSL's RSA check (primality tests) costs
+    about 35 ms a key and buys nothing, since the key only travels to Cloudflare; cryptography before 39 lacks the
+    argument that skips it, and still loads the key."""
+    seen = []
+    real = serialization.load_pem_private_key
+
+    def recording(data, password, **kwargs):
+        seen.append(kwargs)
+        return real(data, password, **kwargs)
+
+    monkeypatch.setattr(serialization, 'load_pem_private_key', recording)
+    assert public_keys_match(pki.rsa_leaf.cert, load_private_key(pki.rsa_leaf.key_pem))
+    assert seen == [{'unsafe_skip_rsa_key_validation': True}]
+
+    def before_39(data, password, backend=None):
+        seen.append('old')
+        return real(data, password)
+
+    monkeypatch.setattr(serialization, 'load_pem_private_key', before_39)
+    assert public_keys_match(pki.rsa_leaf.cert, load_private_key(pki.rsa_leaf.key_pem))
+    assert seen[1:] == ['old']  # the call with the argument never reached it
+    with pytest.raises(CertificateError, match='^private_key is not an unencrypted PEM private key'):
+        load_private_key(pki.rsa_leaf.key_pem.replace('MII', 'MIX', 1))
+
+
 def test_a_bad_private_key_is_refused_without_quoting_it(pki):
     garbled = pki.rsa_leaf.key_pem.replace('\n', '\n!', 3)
     with pytest.raises(CertificateError, match='^private_key is not an unencrypted PEM private key') as error:
