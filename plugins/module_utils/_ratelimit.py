@@ -40,8 +40,15 @@ MAX_WAIT_SECONDS = 300.0
 MAX_ACQUIRE_WAIT_SECONDS = 3 * MAX_WAIT_SECONDS
 # t in Ratelimit is rounded to whole seconds: the window may end up to a second away from what t says.
 T_ROUNDING_SECONDS = 1.0
-# How often a process looks again while another process's probe is unanswered.
-PROBE_POLL_SECONDS = 0.5
+# How often a process looks again while another process's probe is unanswered (threads of the probing process are
+# woken by its answer instead). A probe takes one round trip: with forks, the other processes' first calls wait for it,
+# and a coarser poll would add up to the whole period to each of them.
+PROBE_POLL_SECONDS = 0.05
+# The ledger is locked for a read and a write only; a lock held longer belongs to a process that is stopped (Ctrl-Z,
+# a debugger): past this, the others stop sharing the ledger and pace themselves alone rather than hang with it.
+LOCK_TIMEOUT_SECONDS = 10.0
+# How long a process sleeps between two tries of a lock another process holds.
+LOCK_RETRY_SECONDS = 0.001
 # An entry of calls in flight not updated for this long belongs to a process that died, whose pid was reused.
 STALE_IN_FLIGHT_SECONDS = 600.0
 # Bounds of what a state file may hold (see _decode); past them it reads as an unknown budget.
@@ -222,7 +229,7 @@ class _FileStore:
             info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_nlink != 1:
                 raise OSError(errno.EPERM, 'not a private file of this user', self.name)
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock(fd)
             chunks, size = [], 0
             while size <= MAX_STATE_BYTES:  # a byte more than allowed is enough to refuse it
                 chunk = os.read(fd, 65536)
@@ -240,6 +247,19 @@ class _FileStore:
             return result
         finally:
             os.close(fd)  # releases the lock
+
+
+def _lock(fd: int) -> None:
+    """An exclusive flock on fd, or OSError (ETIMEDOUT) once another process has held it LOCK_TIMEOUT_SECONDS."""
+    deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise OSError(errno.ETIMEDOUT, 'the rate-limit ledger stayed locked by another process') from None
+            time.sleep(LOCK_RETRY_SECONDS)
 
 
 def _shared_store(key: str, pid: int, now: float) -> _FileStore | None:

@@ -5,6 +5,7 @@
 
 """The shared rate-limit ledger: probe, reserve, windows, 429, several processes on one file, and its fallback."""
 
+import fcntl
 import gc
 import json
 import math
@@ -22,7 +23,6 @@ from ansible_collections.aop.cloudflare.plugins.module_utils import _ratelimit
 from ansible_collections.aop.cloudflare.plugins.module_utils._ratelimit import (
     MAX_ACQUIRE_WAIT_SECONDS,
     MAX_WAIT_SECONDS,
-    PROBE_POLL_SECONDS,
     RATELIMIT_RESERVE,
     RateLimitLedger,
     RateLimitWait,
@@ -201,7 +201,7 @@ def test_threads_wait_for_the_probe_answer_without_sleeping(clock, ledger):
 
     ledger.release(probe, answer(1199, 300), 200)
     for thread in threads:
-        thread.join(timeout=PROBE_POLL_SECONDS * 10)
+        thread.join(timeout=10)
 
     assert through == [START] * 8
     assert clock.slept == [], 'woken by the answer, not by pauses'
@@ -296,7 +296,7 @@ def test_the_wait_for_another_call_s_probe_is_counted(clock, ledger):
     time.sleep(0.3)
 
     ledger.release(probe, answer(1199, 300), 200)
-    thread.join(timeout=PROBE_POLL_SECONDS * 10)
+    thread.join(timeout=10)
 
     assert not thread.is_alive()
     assert 0.25 <= ledger.waited_seconds < 5, 'woken by the answer, after about 0.3 s'
@@ -372,10 +372,26 @@ def test_a_wall_clock_set_forward_during_a_wait_is_not_time_waited(clock):
     assert clock.slept == [300.0, 300.0, 1.0]
 
 
+def test_a_process_waiting_for_another_process_s_probe_goes_soon_after_its_answer(clock):
+    """With forks, every other module process's first call waits for the first one's probe: it must go about a round
+    trip later, not a whole polling period later (it once waited 0.5 s for a 50 ms probe)."""
+    other = other_process(clock)
+    probe = send(other)
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+    thread = threading.Thread(target=ledger.acquire)
+    thread.start()
+    time.sleep(0.2)
+
+    other.release(probe, answer(1199, 300), 200)
+    thread.join(timeout=10)
+
+    assert not thread.is_alive()
+    assert 0.2 <= ledger.waited_seconds < 0.45, 'a poll every 0.5 s would go at 0.5 s'
+
+
 def test_a_probe_never_answered_fails_at_the_deadline(clock, monkeypatch):
     # A live process holds the probe (its entry is fresh, the test's clock never moves): only the deadline ends it.
     monkeypatch.setattr(_ratelimit, 'MAX_ACQUIRE_WAIT_SECONDS', 0.5)
-    monkeypatch.setattr(_ratelimit, 'PROBE_POLL_SECONDS', 0.05)
     send(other_process(clock))
     ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
     outcome = []
@@ -587,7 +603,7 @@ def run_processes(clock, ledgers, rng, limit=60, window=60, threads_each=16, dur
             if wait == 0:
                 worker['step'], worker['sent_at'] = 'sent', clock()
             else:
-                worker['not_before'] = clock() + (PROBE_POLL_SECONDS if wait is None else wait)
+                worker['not_before'] = clock() + (0.5 if wait is None else wait)  # a coarse poll keeps the simulation short
         elif worker['step'] == 'sent':
             worker['answer'], worker['step'] = cloudflare.count(), 'answered'
         else:
@@ -786,6 +802,23 @@ def test_a_directory_swapped_for_a_symlink_after_the_check_is_not_followed(ledge
     (path,) = state_files(directory + '.checked')
     with open(path, encoding='utf-8') as handle:
         assert json.load(handle)['remaining'] == 1199
+
+
+def test_a_ledger_locked_by_a_stopped_process_is_left_for_pacing_alone(clock, directory, monkeypatch):
+    # A process stopped (Ctrl-Z) while it holds the lock: the others must not hang with it.
+    monkeypatch.setattr(_ratelimit, 'LOCK_TIMEOUT_SECONDS', 0.2)
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock)
+    (path,) = state_files(directory)
+    with open(path, 'rb') as stopped:
+        fcntl.flock(stopped.fileno(), fcntl.LOCK_EX)
+        started = time.monotonic()
+        probe = send(ledger)
+        assert 0.2 <= time.monotonic() - started < 5
+        before = saved_state(directory)
+        ledger.release(probe, answer(12, 60), 200)
+
+    assert calls_allowed(ledger) == 12 - RATELIMIT_RESERVE, 'paced alone, from its own answers'
+    assert saved_state(directory) == before, 'the locked file is not written'
 
 
 def test_a_ledger_holds_one_descriptor_of_its_directory_and_closes_it(clock):
