@@ -55,7 +55,7 @@ def test_keys_load_without_openssls_rsa_check_and_on_cryptography_without_that_a
     """The planner and the module load every declared key on every run: OpenSSL's RSA check (primality tests) costs
     about 35 ms a key and buys nothing, since the key only travels to Cloudflare; cryptography before 39 lacks the
     argument that skips it, and still loads the key."""
-    seen = []
+    seen: list[object] = []
     real = serialization.load_pem_private_key
 
     def recording(data, password, **kwargs):
@@ -66,7 +66,7 @@ def test_keys_load_without_openssls_rsa_check_and_on_cryptography_without_that_a
     assert public_keys_match(pki.rsa_leaf.cert, load_private_key(pki.rsa_leaf.key_pem))
     assert seen == [{'unsafe_skip_rsa_key_validation': True}]
 
-    def before_39(data, password, backend=None):
+    def before_39(data, password):
         seen.append('old')
         return real(data, password)
 
