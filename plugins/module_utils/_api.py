@@ -88,7 +88,8 @@ class CloudflareClient:
 
     Every call is paced by a RateLimitLedger shared with the other module processes on the controller that use the
     same credential and base URL: its state lives in a private directory, aop-cloudflare-<uid> under the system's
-    temporary directory, or in the directory the environment variable AOP_CLOUDFLARE_RATELIMIT_DIR names.
+    temporary directory, or in the directory the environment variable AOP_CLOUDFLARE_RATELIMIT_DIR names. The calls to
+    one API address are also spaced, whatever their credential (Cloudflare's limit per client address).
     Threads may share a client: each has its own requests.Session.
 
     The environment of the controller is read for two things only: HTTPS_PROXY/HTTP_PROXY/NO_PROXY (never for a
@@ -129,7 +130,8 @@ class CloudflareClient:
         self.proxies = {} if is_loopback(urllib3.util.parse_url(self.base_url).host or '') else get_environ_proxies(self.base_url)
         self.max_retries = max_retries
         self.sleep = sleep
-        self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep)
+        url = urllib3.util.parse_url(self.base_url)
+        self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep, address='%s://%s' % (url.scheme, url.netloc))
         self._headers = headers
         self._local = threading.local()
 

@@ -10,6 +10,10 @@ Cloudflare allows 1,200 calls per 5 minutes per user, summed over all its tokens
 at once; so they keep one ledger per credential in a small JSON file, locked with flock, that says how many calls the
 current window still allows. A process that cannot keep the file paces itself alone. Two credentials of one user
 (two tokens, say) keep two ledgers, each with its reserve: who owns a credential is not known without a call.
+
+Cloudflare also refuses more than 200 calls per second from one client address, whatever the credential: zone-scoped
+tokens with forks would pass it together. So every call to one API address is also spaced, by a second small file
+shared by every credential, at most CALLS_PER_SECOND apart.
 """
 
 from __future__ import annotations
@@ -49,6 +53,13 @@ PROBE_POLL_SECONDS = 0.05
 LOCK_TIMEOUT_SECONDS = 10.0
 # How long a process sleeps between two tries of a lock another process holds.
 LOCK_RETRY_SECONDS = 0.001
+# Calls per second to one API address, from every credential, thread and process of this user on the controller: a
+# quarter under Cloudflare's 200 per client address, for the other tools of the address and for calls the network
+# bunches up on the way.
+CALLS_PER_SECOND = 150
+# How far ahead the spacing may have handed out turns (one per call waiting for its turn); a later time in its file
+# is damage, or a clock set back, and is forgotten.
+MAX_SPACING_AHEAD_SECONDS = 60.0
 # An entry of calls in flight not updated for this long belongs to a process that died, whose pid was reused.
 STALE_IN_FLIGHT_SECONDS = 600.0
 # Bounds of what a state file may hold (see _decode); past them it reads as an unknown budget.
@@ -219,8 +230,8 @@ class _FileStore:
     read would never end, is refused).
     """
 
-    def __init__(self, dir_fd: int, name: str) -> None:
-        self.dir_fd, self.name = dir_fd, name
+    def __init__(self, dir_fd: int, name: str, decode: Callable[[bytes, float], dict[str, Any]]) -> None:
+        self.dir_fd, self.name, self.decode = dir_fd, name, decode
         weakref.finalize(self, os.close, dir_fd)
 
     def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
@@ -237,7 +248,7 @@ class _FileStore:
                     break
                 chunks.append(chunk)
                 size += len(chunk)
-            state = _decode(b''.join(chunks), now)
+            state = self.decode(b''.join(chunks), now)
             result = change(state)
             data = json.dumps(state, sort_keys=True).encode('utf-8')
             os.lseek(fd, 0, os.SEEK_SET)
@@ -268,27 +279,74 @@ def _shared_store(key: str, pid: int, now: float) -> _FileStore | None:
     Calls counted in flight under pid are forgotten: a process has none before its ledger exists, so they are those of
     a process that died, whose pid is now this one's, and would never be released.
     """
-    name = hashlib.sha256(('aop.cloudflare ratelimit\n%s' % key).encode('utf-8')).hexdigest()
+    store = _private_file('aop.cloudflare ratelimit\n%s' % key, _decode)
     try:
-        _directory, dir_fd = _open_ledger_directory()
-    except OSError:
-        return None
-    store = _FileStore(dir_fd, name + '.json')
-    try:
-        store.update(lambda state: state['in_flight'].pop(pid, None), now)
+        if store:
+            store.update(lambda state: state['in_flight'].pop(pid, None), now)
     except OSError:
         return None
     return store
 
 
+def _private_file(key: str, decode: Callable[[bytes, float], dict[str, Any]]) -> _FileStore | None:
+    """The file of the ledger directory named by a SHA-256 of key (never key itself), or None when the directory
+    cannot be used."""
+    name = hashlib.sha256(key.encode('utf-8')).hexdigest()
+    try:
+        _directory, dir_fd = _open_ledger_directory()
+    except OSError:
+        return None
+    return _FileStore(dir_fd, name + '.json', decode)
+
+
 class _MemoryStore:
     """The state of this process alone."""
 
-    def __init__(self) -> None:
-        self.state = _fresh_state()
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        self.state = _fresh_state() if state is None else state
 
     def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:  # pylint: disable=unused-argument
         return change(self.state)
+
+
+def _decode_spacing(data: bytes, now: float) -> dict[str, Any]:
+    """The spacing a file holds: {'next_turn': wall time of the next free turn, or None}; checked as _decode does."""
+    try:
+        state = json.loads(data.decode('utf-8')) if len(data) <= MAX_STATE_BYTES else None
+    except (ValueError, RecursionError):
+        state = None
+    next_turn = state.get('next_turn') if isinstance(state, dict) else None
+    if not _within(next_turn, now - CLOCK_SLACK_SECONDS, now + MAX_SPACING_AHEAD_SECONDS):
+        next_turn = None
+    return {'next_turn': None if next_turn is None else float(next_turn)}
+
+
+class CallSpacing:
+    """Hands out turns at least 1/CALLS_PER_SECOND apart to every call to one API address, from every thread and every
+    process of this user that shares the file (a process that cannot use it spaces its own calls alone)."""
+
+    def __init__(self, address: str, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
+        self.sleep, self.clock = sleep, clock
+        self._lock = threading.Lock()
+        self._store: _FileStore | _MemoryStore = _private_file('aop.cloudflare spacing\n%s' % address, _decode_spacing) or _MemoryStore({'next_turn': None})
+
+    def wait_turn(self) -> None:
+        """Take the next turn, and sleep until it comes; threads sleep apart, each until its own turn."""
+        with self._lock:
+            now = self.clock()
+            try:
+                wait = self._store.update(lambda state: self._take(state, now), now)
+            except OSError:
+                self._store = _MemoryStore({'next_turn': None})
+                wait = self._store.update(lambda state: self._take(state, now), now)
+        if wait > 0:
+            self.sleep(wait)
+
+    @staticmethod
+    def _take(state: dict[str, Any], now: float) -> float:
+        turn = max(now, state['next_turn'] or now)
+        state['next_turn'] = turn + 1.0 / CALLS_PER_SECOND
+        return turn - now
 
 
 def _whole_seconds(wait: float) -> float:
@@ -309,6 +367,7 @@ class RateLimitLedger:
 
     acquire() before each call, release() with the time it returned and the answer after (also when none came).
     key: what identifies the budget (base URL and credential); only its SHA-256 is ever written.
+    address: the API's scheme, host and port, when the calls let go are also to be spaced (see CallSpacing).
     clock: wall time, since it is compared across processes. sleep: every pause is taken through it.
 
     What it cost, for the caller to report (updated under the lock, read at any time):
@@ -318,7 +377,14 @@ class RateLimitLedger:
     backoff_seconds: the seconds acquire() paused for the caller's backoff.
     """
 
-    def __init__(self, key: str, sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time, pid: int | None = None) -> None:
+    def __init__(
+        self,
+        key: str,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        pid: int | None = None,
+        address: str | None = None,
+    ) -> None:
         self.sleep = sleep
         self.clock = clock
         self.pid = os.getpid() if pid is None else pid
@@ -328,6 +394,8 @@ class RateLimitLedger:
         self.waited_seconds = 0.0
         self.backoff_seconds = 0.0
         self._store = _shared_store(key, self.pid, self.clock()) or _MemoryStore()
+        # The address's spacing, after the budget has let a call go (not counted in waited_seconds: a pace, not a wait).
+        self._spacing = CallSpacing(address, sleep, clock) if address else None
 
     def acquire(self, backoff: float = 0.0) -> float:
         """Block until a call may be sent, count it in flight and return the time; backoff: seconds to wait first.
@@ -364,6 +432,8 @@ class RateLimitLedger:
                     self._count_wait(spent)
                     continue
             if not wait:
+                if self._spacing:
+                    self._spacing.wait_turn()
                 return self.clock()
             # Checked again after the pause: another process may have learnt more meanwhile.
             pause = _whole_seconds(wait)

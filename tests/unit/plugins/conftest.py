@@ -10,6 +10,7 @@ import contextlib
 import datetime
 import functools
 import json
+import math
 from unittest import mock
 
 import pytest
@@ -19,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from ansible_collections.aop.cloudflare.plugins.module_utils import _module
+from ansible_collections.aop.cloudflare.plugins.module_utils import _module, _ratelimit
 from ansible_collections.aop.cloudflare.plugins.modules import hostname_aop, hostname_aop_info, hostname_client_cert_info
 from ansible_collections.aop.cloudflare.tests.pki import ANY_EXTENDED_KEY_USAGE, CLIENT_AUTH, SERVER_AUTH, CertificateAuthority, key_usage, new_key, resigned
 from ansible_collections.aop.cloudflare.tests.unit.plugins.fake_cloudflare import mount
@@ -55,6 +56,14 @@ def no_warnings_of_earlier_tests(monkeypatch):
 def private_ratelimit_ledger(monkeypatch, tmp_path):
     """Each test paces with a ledger of its own: none left by another test or a real run on this machine."""
     monkeypatch.setenv('AOP_CLOUDFLARE_RATELIMIT_DIR', str(tmp_path / 'ratelimit'))
+
+
+@pytest.fixture(autouse=True)
+def calls_not_spaced(monkeypatch):
+    """The tests of modules and of the client check their calls and their pauses exactly, with a recorded sleep; the
+    spacing of calls per address (a few milliseconds each) would add a pause to every call. test__ratelimit.py checks
+    the spacing, with CALLS_PER_SECOND put back."""
+    monkeypatch.setattr(_ratelimit, 'CALLS_PER_SECOND', math.inf)
 
 
 @pytest.fixture

@@ -426,7 +426,7 @@ def test_the_ledger_holds_no_credential(cloudflare):
 
     directory = os.environ['AOP_CLOUDFLARE_RATELIMIT_DIR']
     names = os.listdir(directory)
-    assert len(names) == 2
+    assert len(names) == 3, 'a budget per credential, and the spacing of the address both call'
     for name in names:
         with open(os.path.join(directory, name), encoding='utf-8') as handle:
             saved = name + handle.read()

@@ -873,3 +873,91 @@ def test_a_state_file_lost_during_the_run_falls_back_to_pacing_alone(ledger, dir
     ledger.release(probe, answer(1199, 300), 200)
 
     assert ledger.try_acquire() == 0
+
+
+# --- spacing per address -----------------------------------------------------------------------------------------
+
+ADDRESS = 'https://api.cloudflare.com'
+OTHER_KEY = 'https://api.cloudflare.com/client/v4\ntoken another-zone-scoped-token-0123456789abcdef'
+
+
+def read_text(path):
+    with open(path, encoding='utf-8') as handle:
+        return handle.read()
+
+
+@pytest.fixture
+def spaced(monkeypatch):
+    monkeypatch.setattr(_ratelimit, 'CALLS_PER_SECOND', 150)  # the conftest turns the spacing off for other tests
+
+
+def call(ledger):
+    """One call through acquire() and its answer; -> when it was let go."""
+    sent_at = ledger.acquire()
+    ledger.release(sent_at, answer(1000, 300), 200)
+    return sent_at
+
+
+@pytest.mark.usefixtures('spaced')
+def test_calls_to_one_address_are_spaced_whatever_the_credential_and_process(clock):
+    # Zone-scoped tokens in forks: each has its own budget, but Cloudflare counts 200 calls per second per address.
+    first = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, address=ADDRESS)
+    other = RateLimitLedger(OTHER_KEY, sleep=clock.sleep, clock=clock, pid=OTHER_PID, address=ADDRESS)
+
+    sent = [call(ledger) for ledger in (first, other, first, other, first, other)]
+
+    assert [round(later - earlier, 6) for earlier, later in zip(sent, sent[1:])] == [round(1.0 / 150, 6)] * 5
+    assert first.waited_seconds == other.waited_seconds == 0, 'a pace, not a wait for the budget'
+
+
+@pytest.mark.usefixtures('spaced')
+def test_another_address_has_its_own_spacing(clock):
+    cloudflare = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, address=ADDRESS)
+    elsewhere = RateLimitLedger(KEY.replace('api.cloudflare.com', 'cf.example.net'), sleep=clock.sleep, clock=clock, address='https://cf.example.net')
+
+    call(cloudflare)
+    call(elsewhere)
+
+    assert clock.slept == []
+
+
+@pytest.mark.usefixtures('spaced')
+def test_calls_apart_already_are_not_held_back(clock):
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, address=ADDRESS)
+    for _index in range(5):
+        call(ledger)
+        clock.now += 0.05  # one call at a time, each a round trip long
+
+    assert clock.slept == []
+
+
+@pytest.mark.usefixtures('spaced')
+def test_a_spacing_file_far_ahead_is_forgotten(clock, directory):
+    # Damage, or a clock set back by a day: the next turn must not be a day away.
+    ledger = RateLimitLedger(KEY, sleep=clock.sleep, clock=clock, address=ADDRESS)
+    call(ledger)
+    (spacing,) = [path for path in state_files(directory) if 'next_turn' in read_text(path)]
+    with open(spacing, 'w', encoding='utf-8') as handle:
+        json.dump({'next_turn': START + 86400}, handle)
+
+    call(ledger)
+
+    assert clock.slept == []
+
+
+@pytest.mark.usefixtures('spaced')
+def test_threads_take_turns_each_sleeping_until_its_own():
+    # Real time: 30 threads at once go out over 30 turns, about 0.2 s, none at the same moment as another.
+    ledger = RateLimitLedger(KEY, address=ADDRESS)
+    ledger.release(ledger.acquire(), answer(1000, 300), 200)  # the probe: the budget is known
+    sent = []
+    threads = [threading.Thread(target=lambda: sent.append(call(ledger))) for _index in range(30)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+
+    sent.sort()
+    assert len(sent) == 30
+    assert sent[-1] - sent[0] >= 29 * (1.0 / 150) * 0.9
+    assert ledger.waited_seconds == 0
