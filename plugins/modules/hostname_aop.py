@@ -61,14 +61,19 @@ options:
     default: enabled
   config:
     description:
-      - Per-hostname settings, for a mix of certificates and states in one call.
+      - Settings for a mix of certificates and states in one call. Each item names one hostname with
+        O(config[].hostname), or several that share its certificate and state with O(config[].hostnames).
     type: list
     elements: dict
     suboptions:
       hostname:
-        description: The hostname.
+        description: The hostname. Exactly one of O(config[].hostname) and O(config[].hostnames) is required.
         type: str
-        required: true
+      hostnames:
+        description: Hostnames that share this item's O(config[].cert_id) and O(config[].state).
+        type: list
+        elements: str
+        version_added: 0.2.0
       cert_id:
         description: Certificate id; required unless O(config[].state=absent).
         type: str
@@ -128,7 +133,7 @@ EXAMPLES = r'''
   aop.cloudflare.hostname_aop:
     zone_id: "{{ client_cert.zone_id }}"
     config:
-      - hostname: www.example.com
+      - hostnames: [www.example.com, shop.example.com]
         cert_id: "{{ client_cert.certificate.id }}"
       - hostname: legacy.example.com
         cert_id: "{{ client_cert.certificate.id }}"
@@ -307,16 +312,12 @@ class HostnameAop(CloudflareModule):
             raise InputError(
                 'exclusive=true voids what the declaration does not list, which needs the association listing: set association_reads to auto or list'
             )
-        if self.params['config'] is not None:
-            given = [('config[%d]' % index, item['hostname'], item['cert_id'], item['state']) for index, item in enumerate(self.params['config'])]
-        else:
-            given = [('hostnames[%d]' % index, name, self.params['cert_id'], self.params['state']) for index, name in enumerate(self.params['hostnames'])]
-        hostnames = self.checked_hostnames([(option, hostname) for option, hostname, _cert_id, _state in given])
+        given = self.given()
+        hostnames = self.checked_hostnames([(option, hostname) for option, _field, hostname, _cert_id, _state in given])
         problems: list[str | None] = []
         desired = []
         per_certificate: dict[str, int] = {}  # cert_id -> hostnames declared for it
-        for (option, _given, cert_id, state), hostname in zip(given, hostnames):
-            field = 'cert_id' if self.params['config'] is None else '%s.cert_id' % option
+        for (_option, field, _given, cert_id, state), hostname in zip(given, hostnames):
             problem = None if state == 'absent' else self.cert_id_problem(cert_id, field, state, hostname)
             if problem:
                 problems.append(problem)
@@ -328,6 +329,22 @@ class HostnameAop(CloudflareModule):
         if any(problems):
             raise InputError(*[problem for problem in problems if problem])
         return desired
+
+    def given(self) -> list[tuple[str, str, str, str | None, str]]:
+        """Each declared hostname as (the option that names it, the option of its cert_id, hostname, cert_id, state)."""
+        if self.params['config'] is None:
+            return [
+                ('hostnames[%d]' % index, 'cert_id', name, self.params['cert_id'], self.params['state']) for index, name in enumerate(self.params['hostnames'])
+            ]
+        given = []
+        for index, item in enumerate(self.params['config']):
+            item_option = 'config[%d]' % index
+            if item['hostname'] is not None:
+                named = [(item_option, item['hostname'])]
+            else:
+                named = [('%s.hostnames[%d]' % (item_option, position), name) for position, name in enumerate(item['hostnames'])]
+            given += [(option, item_option + '.cert_id', name, item['cert_id'], item['state']) for option, name in named]
+        return given
 
     def cert_id_problem(self, cert_id: str | None, field: str, state: str, hostname: str) -> str | None:
         if not cert_id:
@@ -449,10 +466,13 @@ def main() -> None:
                 'type': 'list',
                 'elements': 'dict',
                 'options': {
-                    'hostname': {'type': 'str', 'required': True},
+                    'hostname': {'type': 'str'},
+                    'hostnames': {'type': 'list', 'elements': 'str'},
                     'cert_id': {'type': 'str'},
                     'state': {'type': 'str', 'choices': ['enabled', 'disabled', 'absent'], 'default': 'enabled'},
                 },
+                'mutually_exclusive': [('hostname', 'hostnames')],
+                'required_one_of': [('hostname', 'hostnames')],
             },
             **ASSOCIATION_READS_ARGUMENT_SPEC,
             'exclusive': {'type': 'bool', 'default': False},

@@ -26,14 +26,13 @@ def uploads(zone: ZonePlan, read_key: Callable[[KeySource], str | None]) -> list
 
 
 def association_config(zone: ZonePlan, certificates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Step 3's config: every declared hostname with the id step 1 returned for its certificate, then the hostnames
-    declared absent, voided, all in one call."""
+    """Step 3's config: the hostnames of each declared certificate with the id step 1 returned for it, then the
+    hostnames declared absent, voided, all in one call. One item per certificate, not per hostname: Ansible templates
+    the arguments and the module checks them item by item, which costs more than the call for a zone of 1,000."""
     config = [
-        {'hostname': hostname, 'cert_id': certificate['id'], 'state': 'enabled'}
-        for item, certificate in zip(zone.certificates, certificates)
-        for hostname in item.hostnames
+        {'hostnames': list(item.hostnames), 'cert_id': certificate['id'], 'state': 'enabled'} for item, certificate in zip(zone.certificates, certificates)
     ]
-    return config + [{'hostname': hostname, 'state': 'absent'} for hostname in zone.void_hostnames]
+    return config + ([{'hostnames': list(zone.void_hostnames), 'state': 'absent'}] if zone.void_hostnames else [])
 
 
 def _names(hostnames: list[str]) -> str:

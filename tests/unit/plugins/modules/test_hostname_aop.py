@@ -318,6 +318,26 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
         ({'hostnames': ['app.example.com/../../x'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com/../../x' is not a valid hostname"),
         ({'hostnames': ['app.example.com?x=1'], 'cert_id': CERT_ID}, "hostnames[0]: 'app.example.com?x=1' is not a valid hostname"),
         ({'hostnames': [APP], 'cert_id': CERT_ID + '/..'}, "cert_id: '%s/..' is not a certificate id" % CERT_ID),
+        (
+            {'config': [{'hostnames': [API], 'cert_id': CERT_ID}, {'hostnames': ['www.example.com', 'not a hostname'], 'cert_id': CERT_ID}]},
+            "config[1].hostnames[1]: 'not a hostname' is not a valid hostname",
+        ),
+        (
+            {'config': [{'hostnames': [API, APP], 'cert_id': CERT_ID}, {'hostname': APP, 'state': 'absent'}]},
+            'config[1]: hostname app.example.com is also declared at config[0].hostnames[1]',
+        ),
+        ({'config': [{'hostnames': [API, APP], 'state': 'disabled'}]}, 'config[0].cert_id is required for state=disabled of api.example.com'),
+        ({'config': [{'hostname': APP, 'hostnames': [API], 'cert_id': CERT_ID}]}, 'parameters are mutually exclusive: hostname|hostnames found in config'),
+        ({'config': [{'cert_id': CERT_ID}]}, 'one of the following is required: hostname, hostnames found in config'),
+        (
+            {
+                'config': [
+                    {'hostnames': ['h%03d.example.com' % number for number in range(60)], 'cert_id': CERT_ID},
+                    {'hostnames': ['g%03d.example.com' % number for number in range(41)], 'cert_id': CERT_ID},
+                ]
+            },
+            'config: 101 hostnames declared for certificate %s; Cloudflare allows 100 per certificate' % CERT_ID,
+        ),
     ],
     ids=[
         'duplicate',
@@ -333,6 +353,12 @@ def test_check_mode_predicts_what_the_real_run_returns(cloudflare, run_module):
         'hostname-path',
         'hostname-query',
         'cert-id-path',
+        'bad-hostname-in-a-group',
+        'duplicate-across-a-group',
+        'missing-cert-id-of-a-group',
+        'hostname-and-hostnames',
+        'neither-hostname-nor-hostnames',
+        'over-100-per-certificate-across-groups',
     ],
 )
 def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, message):
@@ -340,6 +366,28 @@ def test_bad_input_is_refused_before_any_call(cloudflare, run_module, args, mess
 
     assert cloudflare.calls == []
     assert result.failed and result['msg'].startswith(message)
+
+
+@pytest.mark.usefixtures('serial_reads')
+def test_config_items_may_group_hostnames_that_share_a_certificate_and_state(cloudflare, run_module):
+    # The role sends one item per certificate; the calls are those of one item per hostname.
+    cloudflare.route('GET', one(APP), not_found())
+    cloudflare.route('GET', one(API), ok(association(API, cert_id=OTHER_CERT_ID)))
+    cloudflare.route('GET', one('www.example.com'), ok(association('www.example.com')))
+    cloudflare.route('GET', one('old.example.com'), ok(association('old.example.com')))
+    cloudflare.route('PUT', HOSTNAMES, ok([association(APP), association(API), association('old.example.com', enabled=None)]))
+    config = [
+        {'hostnames': [APP, API, 'www.example.com'], 'cert_id': CERT_ID},
+        {'hostnames': ['old.example.com'], 'state': 'absent'},
+        {'hostnames': [], 'cert_id': OTHER_CERT_ID},
+    ]
+
+    result = run_module(hostname_aop, dict(ARGS, config=config, wait=False, association_reads='per_hostname'))
+
+    assert cloudflare.sent == read(APP, API, 'www.example.com', 'old.example.com') + [LIST, 'PUT ' + HOSTNAMES]
+    assert cloudflare.writes == [put((APP, CERT_ID, True), (API, CERT_ID, True), ('old.example.com', CERT_ID, None))]
+    assert result['changed_hostnames'] == [APP, API, 'old.example.com']
+    assert result['released_cert_ids'] == [OTHER_CERT_ID]
 
 
 def test_a_uuid_and_a_32_hex_certificate_id_are_both_accepted(cloudflare, run_module):

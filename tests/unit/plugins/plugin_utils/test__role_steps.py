@@ -69,11 +69,12 @@ def test_config_gives_each_hostname_its_certificate_id_then_voids_those_declared
     )
 
     assert association_config(zone, [{'id': DECLARED}, {'id': UNKNOWN_CERT_ID}]) == [
-        {'hostname': 'app.example.com', 'cert_id': DECLARED, 'state': 'enabled'},
-        {'hostname': 'www.example.com', 'cert_id': DECLARED, 'state': 'enabled'},
-        {'hostname': 'api.example.com', 'cert_id': UNKNOWN_CERT_ID, 'state': 'enabled'},
-        {'hostname': 'shop.example.com', 'state': 'absent'},
+        {'hostnames': ['app.example.com', 'www.example.com'], 'cert_id': DECLARED, 'state': 'enabled'},
+        {'hostnames': ['api.example.com'], 'cert_id': UNKNOWN_CERT_ID, 'state': 'enabled'},
+        {'hostnames': ['shop.example.com'], 'state': 'absent'},
     ]
+    assert association_config(zone_of(files, web1={}), [{'id': DECLARED}])[-1]['state'] == 'enabled', 'no empty item to void'
+
 
 
 def test_older_generations_and_released_certificates_go_once_nothing_uses_them(files):
