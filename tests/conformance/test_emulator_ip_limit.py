@@ -48,7 +48,9 @@ def statuses(api, calls):
 
 def remaining_budget(response):
     """`r` of the Ratelimit header: what is left of the per-user budget."""
-    return int(re.search(r";r=(\d+)", response.headers["Ratelimit"]).group(1))
+    match = re.search(r";r=(\d+)", response.headers["Ratelimit"])
+    assert match, response.headers["Ratelimit"]
+    return int(match.group(1))
 
 
 def assert_refused_by_the_ip_limit(response):
