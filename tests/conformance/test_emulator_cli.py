@@ -77,6 +77,8 @@ def test_cli_knobs_reach_the_config(start_process, schema_checker):
         "50",
         "--rate-window",
         "10",
+        "--ip-rate-limit",
+        "0",
         "--list-page-size",
         "2",
         "--void-mode",
@@ -91,6 +93,7 @@ def test_cli_knobs_reach_the_config(start_process, schema_checker):
         "deletion_seconds": 7,
         "rate_limit": 50,
         "rate_window": 10,
+        "ip_rate_limit": 0,
         "list_page_size": 2,
         "void_mode": "null",
         "association_listing": "off",
@@ -142,3 +145,5 @@ def test_bad_arguments_exit_nonzero():
     assert result.returncode == 2 and result.stdout == ""
     result = subprocess.run([sys.executable, str(SERVER), "--rate-limit", "0"], capture_output=True, text=True, timeout=10, check=False)
     assert result.returncode == 2 and "rate_limit" in result.stderr
+    result = subprocess.run([sys.executable, str(SERVER), "--ip-rate-limit", "-1"], capture_output=True, text=True, timeout=10, check=False)
+    assert result.returncode == 2 and "ip_rate_limit must be an integer >= 0" in result.stderr

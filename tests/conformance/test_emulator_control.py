@@ -202,6 +202,7 @@ def test_config_defaults_and_validation(emulator, control):
         "deletion_seconds": None,
         "rate_limit": 1200,
         "rate_window": 300,
+        "ip_rate_limit": 200,
         "list_page_size": None,
         "void_mode": "remove",
         "association_listing": "on",
@@ -214,6 +215,10 @@ def test_config_defaults_and_validation(emulator, control):
         {"deletion_seconds": "1"},
         {"void_mode": "keep"},
         {"rate_limit": 0},
+        {"ip_rate_limit": -1},
+        {"ip_rate_limit": 1.5},
+        {"ip_rate_limit": True},
+        {"ip_rate_limit": None},
         {"list_page_size": True},
         {"colour": 1},
     ):

@@ -25,13 +25,14 @@ HOSTNAME_AOP = r"/zones/(?P<zone_id>[^/]+)/origin_tls_client_auth/hostnames"
 
 @dataclass
 class Request:
-    """What the HTTP layer hands over: method, path (no query), raw query string, headers, body bytes."""
+    """What the HTTP layer hands over: method, path (no query), raw query string, headers, body bytes, client address."""
 
     method: str
     path: str
     query: str = ""
     headers: object = field(default_factory=dict)
     body: bytes = b""
+    client: str = ""  # the caller's IP address: the per-address limit's key
 
     def query_value(self, name):
         """Last value of a query parameter, or None."""
@@ -142,6 +143,7 @@ class CloudflareAPI:
         self._store = emulator.store
         self._config = emulator.config
         self._limiter = emulator.limiter
+        self._ip_limiter = emulator.ip_limiter
         self._faults = emulator.faults
         self._credentials = emulator.credentials
         # path regex -> {method: handler}; the first matching path wins
@@ -155,9 +157,13 @@ class CloudflareAPI:
         ]
 
     def handle(self, request):
-        """Latency, rate limit, faults, then the endpoint itself."""
+        """Latency, per-address limit, per-user budget, faults, then the endpoint itself."""
         if self._config.latency_ms:
             time.sleep(self._config.latency_ms / 1000)
+        # The per-address limit first: a call it refuses never reaches the per-user budget, so spends none of it (assumed).
+        retry_after = self._ip_limiter.consume(request.client)
+        if retry_after is not None:
+            return failure(errors.rate_limited(retry_after))
         retry_after = self._limiter.consume()
         if retry_after is not None:
             return failure(errors.rate_limited(retry_after))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 DEFAULT_ACTIVATION_SECONDS = 2
 DEFAULT_RATE_LIMIT = 1200
 DEFAULT_RATE_WINDOW = 300
+DEFAULT_IP_RATE_LIMIT = 200  # Cloudflare's "Client API per IP: 200/second"
 VOID_MODES = ("remove", "null")
 SWITCH = ("on", "off")
 
@@ -31,6 +32,10 @@ def _check_rate_limit(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+def _check_ip_rate_limit(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _check_rate_window(value):
     return _is_number(value) and value > 0
 
@@ -53,6 +58,7 @@ KNOB_CHECKS = {
     "deletion_seconds": (_check_deletion_seconds, "null or a number >= 0"),
     "rate_limit": (_check_rate_limit, "an integer >= 1"),
     "rate_window": (_check_rate_window, "a number > 0"),
+    "ip_rate_limit": (_check_ip_rate_limit, "an integer >= 0 (0: off)"),
     "list_page_size": (_check_list_page_size, "null or an integer >= 1"),
     "void_mode": (_check_void_mode, "one of " + ", ".join(VOID_MODES)),
     "association_listing": (_check_switch, "one of " + ", ".join(SWITCH)),
@@ -68,6 +74,7 @@ class RuntimeConfig:
     deletion_seconds: float | None = None  # None: as long as activation_seconds
     rate_limit: int = DEFAULT_RATE_LIMIT
     rate_window: float = DEFAULT_RATE_WINDOW
+    ip_rate_limit: int = DEFAULT_IP_RATE_LIMIT  # calls per second per client address; 0: off
     list_page_size: int | None = None
     void_mode: str = "remove"
     association_listing: str = "on"  # off: GET .../hostnames answers as an unknown route

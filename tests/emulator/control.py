@@ -43,11 +43,13 @@ class ControlAPI:
         return success(self._emulator.config.as_dict())
 
     def patch_config(self, request):
-        """Change some knobs; a new rate limit or window starts a fresh budget."""
+        """Change some knobs; a new rate limit or window starts a fresh budget, a new per-address limit a fresh second."""
         changes = json_body(request)
         self._emulator.config.update(changes)
         if {"rate_limit", "rate_window"} & set(changes):
             self._emulator.limiter.reset()
+        if "ip_rate_limit" in changes:
+            self._emulator.ip_limiter.reset()
         return success(self._emulator.config.as_dict())
 
     def list_faults(self, request):
@@ -78,7 +80,7 @@ class ControlAPI:
         return success([])
 
     def reset(self, request):
-        """Clear state, faults, request log and the rate-limit budget."""
+        """Clear state, faults, request log and the rate limits' counts."""
         del request
         self._emulator.reset()
         return success(None)

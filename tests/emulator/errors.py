@@ -68,5 +68,5 @@ def authentication_error(http_status=401):
 
 
 def rate_limited(retry_after):
-    """429 answered while the request budget is exhausted or a 429 fault fires."""
+    """429 answered while the request budget is exhausted, over the per-address limit, or when a 429 fault fires."""
     return APIError(429, RATE_LIMITED, "Rate limited. Please wait and consider throttling your request speed", headers={"Retry-After": str(retry_after)})

@@ -27,11 +27,11 @@ if __package__ in (None, ""):
 # pylint: disable=wrong-import-position
 from . import errors
 from .api import API_PREFIX, CloudflareAPI, Credentials, Request, failure
-from .config import DEFAULT_ACTIVATION_SECONDS, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, SWITCH, VOID_MODES, RuntimeConfig
+from .config import DEFAULT_ACTIVATION_SECONDS, DEFAULT_IP_RATE_LIMIT, DEFAULT_RATE_LIMIT, DEFAULT_RATE_WINDOW, SWITCH, VOID_MODES, RuntimeConfig
 from .control import CONTROL_PREFIX, ControlAPI
 from .errors import APIError
 from .store import Store
-from .traffic import FaultQueue, RateLimiter, RequestLog
+from .traffic import AddressRateLimiter, FaultQueue, RateLimiter, RequestLog
 
 # pylint: enable=wrong-import-position
 
@@ -102,7 +102,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             self.close_connection = True  # pylint: disable=attribute-defined-outside-init
             self._send(bad.reply, emulator)
             return
-        reply = emulator.respond(Request(self.command, url.path, url.query, self.headers, body))
+        reply = emulator.respond(Request(self.command, url.path, url.query, self.headers, body, client=self.client_address[0]))
         if reply.drop:
             self._drop_connection()
             return
@@ -180,8 +180,8 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
     """The emulator: state, knobs, faults and request log, served over HTTP on 127.0.0.1.
 
     Knobs (keyword arguments, also changeable later through `.config.update({...})` or the control API):
-    latency_ms, activation_seconds, deletion_seconds, rate_limit, rate_window, list_page_size, void_mode,
-    association_listing.
+    latency_ms, activation_seconds, deletion_seconds, rate_limit, rate_window, ip_rate_limit, list_page_size, void_mode,
+    association_listing. `clock` is the rate limiters' (tests pass a fake one).
     """
 
     def __init__(
@@ -195,13 +195,15 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         api_email=DEFAULT_API_EMAIL,
         read_only_token=None,
         tls=None,
+        clock=time.monotonic,
         **knobs,
     ):
         self.credentials = Credentials(api_token=api_token, api_key=api_key, api_email=api_email, read_only_token=read_only_token)
         knobs.setdefault("activation_seconds", DEFAULT_ACTIVATION_SECONDS)
         self.config = RuntimeConfig(**knobs)
         self.store = Store(zones, self.config, state_file=state_file)
-        self.limiter = RateLimiter(self.config)
+        self.limiter = RateLimiter(self.config, clock=clock)
+        self.ip_limiter = AddressRateLimiter(self.config, clock=clock)
         self.faults = FaultQueue()
         self.request_log = RequestLog()
         self.api = CloudflareAPI(self)
@@ -273,11 +275,12 @@ class Emulator:  # pylint: disable=too-many-instance-attributes
         }
 
     def reset(self):
-        """Clear state, faults, request log and rate-limit budget (knobs stay)."""
+        """Clear state, faults, request log and the rate limits' counts (knobs stay)."""
         self.store.reset()
         self.faults.clear()
         self.request_log.clear()
         self.limiter.reset()
+        self.ip_limiter.reset()
 
     # ----- requests -----------------------------------------------------------------------------------------
 
@@ -316,6 +319,9 @@ def parse_args(argv):
     )
     parser.add_argument("--rate-limit", type=int, default=DEFAULT_RATE_LIMIT)
     parser.add_argument("--rate-window", type=float, default=DEFAULT_RATE_WINDOW)
+    parser.add_argument(
+        "--ip-rate-limit", type=int, default=DEFAULT_IP_RATE_LIMIT, metavar="N", help="calls per second per client address (Cloudflare's 200/s; 0: off)"
+    )
     parser.add_argument("--list-page-size", type=int, default=None, help="paginate the certificate list (default: one page)")
     parser.add_argument("--void-mode", choices=VOID_MODES, default="remove")
     parser.add_argument("--association-listing", choices=SWITCH, default="on", help="off: GET .../hostnames answers as an unknown route")
@@ -337,6 +343,7 @@ def main(argv=None):
         "deletion_seconds": args.deletion_seconds,
         "rate_limit": args.rate_limit,
         "rate_window": args.rate_window,
+        "ip_rate_limit": args.ip_rate_limit,
         "list_page_size": args.list_page_size,
         "void_mode": args.void_mode,
         "association_listing": args.association_listing,

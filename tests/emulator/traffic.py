@@ -1,4 +1,5 @@
-"""Traffic shaping of the emulator: the Cloudflare-like rate limiter, queued faults and the request log."""
+"""Traffic shaping of the emulator: the Cloudflare-like rate limiters (per user, per client address), queued faults and
+the request log."""
 
 import math
 import re
@@ -69,6 +70,44 @@ class RateLimiter:
         if self._window_start is None or now >= self._window_start + self._config.rate_window:
             self._window_start = now
             self._used = 0
+
+
+class AddressRateLimiter:
+    """Cloudflare's "Client API per IP: 200/second": at most `ip_rate_limit` calls per client address in any
+    1-second sliding window (0: off).
+
+    Past it Cloudflare's answer is undocumented; assumed: 429 + `Retry-After: 1`, no block beyond the window, and the
+    refused call is not counted, so calls pass again as soon as the oldest accepted one is a second old.
+    """
+
+    WINDOW = 1.0
+
+    def __init__(self, config, clock=time.monotonic):
+        self._config = config
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._accepted: dict[str, deque] = {}  # address -> times of its accepted calls in the last WINDOW
+
+    def reset(self):
+        """Forget every address's calls."""
+        with self._lock:
+            self._accepted.clear()
+
+    def consume(self, address):
+        """Count one call from `address`; return the seconds to wait (Retry-After) when refused, else None."""
+        limit = self._config.ip_rate_limit
+        if not limit:
+            return None
+        with self._lock:
+            now = self._clock()
+            accepted = self._accepted.setdefault(address, deque())
+            while accepted and accepted[0] <= now - self.WINDOW:
+                accepted.popleft()
+            if len(accepted) >= limit:
+                # whole seconds, rounded up, as Cloudflare's Retry-After: always 1 for a 1-second window
+                return max(1, math.ceil(accepted[0] + self.WINDOW - now))
+            accepted.append(now)
+            return None
 
 
 @dataclass
