@@ -28,8 +28,8 @@ options:
       - How many hostnames are read at once when they are read one by one (see O(association_reads)).
       - Every call, from every thread and every module run on the controller, is paced by one shared budget (see the
         collection's README), so a higher value cannot exceed Cloudflare's rate limit; it can only spend the budget sooner.
-      - Cloudflare also refuses more than 200 calls per second from one client address: every call to one API address,
-        from every credential and module run on the controller, is spaced to at most 150 per second.
+      - Cloudflare also refuses more than 200 calls per second from one client address, so every call to one API
+        address, from every credential and module run on the controller, is spaced to at most 150 per second.
     type: int
     default: 16
 '''

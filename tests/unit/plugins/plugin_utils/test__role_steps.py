@@ -76,7 +76,6 @@ def test_config_gives_each_hostname_its_certificate_id_then_voids_those_declared
     assert association_config(zone_of(files, web1={}), [{'id': DECLARED}])[-1]['state'] == 'enabled', 'no empty item to void'
 
 
-
 def test_older_generations_and_released_certificates_go_once_nothing_uses_them(files):
     zone = zone_of(files, web1={})
     others = [
