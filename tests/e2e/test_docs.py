@@ -76,7 +76,8 @@ EXPECTED = {
         ['api', 'shop'], {**enabled('shop', 'shop.example.com', 'checkout.example.com'), **enabled('api', 'api.example.com')}, 'on'
     ),
     'hostname_aop EXAMPLES': zone(
-        ['app-client'], {**enabled('app-client', 'app.example.com', 'api.example.com', 'www.example.com'), 'legacy.example.com': ('app-client', False)}
+        ['app-client'],
+        {**enabled('app-client', 'app.example.com', 'api.example.com', 'www.example.com', 'shop.example.com'), 'legacy.example.com': ('app-client', False)},
     ),
     'hostname_aop_info EXAMPLES': UNTOUCHED,
     'hostname_client_cert EXAMPLES': zone(
