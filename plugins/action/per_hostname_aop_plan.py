@@ -57,6 +57,9 @@ class ActionModule(ActionBase):
         hostnames = sum(len(item.hostnames) for item in plan.certificates)
         return {
             'plan': plan.to_dict(),
+            # The batch as the plan saw it: the merge must count a host of the zone that fails in the merge task before
+            # this one merges, which ansible_play_batch by then leaves out.
+            'batch': list(task_vars.get('ansible_play_batch') or [task_vars['inventory_hostname']]),
             'msg': 'zone %s: %d certificate(s), %d hostname(s), state %s' % (plan.zone_key, len(plan.certificates), hostnames, plan.state),
         }
 
@@ -85,9 +88,10 @@ class ActionModule(ActionBase):
     def assign(self, plan_variable: str, task_vars: dict[str, Any]) -> dict[str, Any]:
         hostvars = task_vars['hostvars']
         host = task_vars['inventory_hostname']
-        batch = list(task_vars.get('ansible_play_batch') or [host])
+        own_result = hostvars[host][plan_variable]
+        batch = list(own_result.get('batch') or task_vars.get('ansible_play_batch') or [host])
         self.refuse_unmergeable_runs(batch)
-        own = HostPlan.from_dict(hostvars[host][plan_variable]['plan'])
+        own = HostPlan.from_dict(own_result['plan'])
         plans = {}
         for name in batch:
             registered = hostvars[name].get(plan_variable) if name != host else hostvars[host][plan_variable]

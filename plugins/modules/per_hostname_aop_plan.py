@@ -111,6 +111,14 @@ plan:
           hostnames: [app.example.com, api.example.com]
           key: {host: web1.example.com, file: /srv/pki/client.key}
           where: per_hostname_aop_certificate
+batch:
+  description:
+    - The hosts of the batch when this host planned (without O(assign)). The merge counts every one of them that
+      planned, also a host that fails in the merge task before this one merges.
+  returned: success, without O(assign)
+  type: list
+  elements: str
+  sample: [web1.example.com, web2.example.com]
 zone:
   description:
     - The zone's plan, merged from every host of the batch that names it (with O(assign)), in the form of RV(plan)
