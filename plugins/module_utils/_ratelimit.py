@@ -178,6 +178,17 @@ def _within(value: Any, low: float, high: float) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and low <= value <= high
 
 
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    """The JSON object a state file holds, or None when it is larger than MAX_STATE_BYTES, damaged or no object."""
+    if len(data) > MAX_STATE_BYTES:
+        return None
+    try:
+        state = json.loads(data.decode('utf-8'))
+    except (ValueError, RecursionError):  # RecursionError: nested too deep
+        return None
+    return state if isinstance(state, dict) else None
+
+
 def _decode(data: bytes, now: float) -> dict[str, Any]:
     """The state a file holds; a fresh one when it is empty, damaged (a crash while writing) or impossible.
 
@@ -185,13 +196,8 @@ def _decode(data: bytes, now: float) -> dict[str, Any]:
     a day before now and no later than a window after it (a clock set back a little is allowed for), pids positive.
     Anything else would make pauses crash, last for ever, or hold the budget for a process that does not exist.
     """
-    if len(data) > MAX_STATE_BYTES:
-        return _fresh_state()
-    try:
-        state = json.loads(data.decode('utf-8'))
-    except (ValueError, RecursionError):  # RecursionError: nested too deep
-        return _fresh_state()
-    if not isinstance(state, dict) or not isinstance(state.get('in_flight'), dict) or len(state['in_flight']) > MAX_PROCESSES:
+    state = _json_object(data)
+    if state is None or not isinstance(state.get('in_flight'), dict) or len(state['in_flight']) > MAX_PROCESSES:
         return _fresh_state()
     oldest, latest_reset = now - MAX_STATE_AGE_SECONDS, now + MAX_WAIT_SECONDS + T_ROUNDING_SECONDS + CLOCK_SLACK_SECONDS
     remaining: Any = state.get('remaining')
@@ -299,26 +305,34 @@ def _private_file(key: str, decode: Callable[[bytes, float], dict[str, Any]]) ->
     return _FileStore(dir_fd, name + '.json', decode)
 
 
-class _MemoryStore:
-    """The state of this process alone."""
+class _SharedState:
+    """A state kept in a file shared by processes while the file can be used; else by this process alone, from a fresh
+    state (the file went away, the disk is full, the lock is held by a stopped process): pacing alone is better than
+    failing the run."""
 
-    def __init__(self, state: dict[str, Any] | None = None) -> None:
-        self.state = _fresh_state() if state is None else state
+    def __init__(self, store: _FileStore | None, fresh: Callable[[], dict[str, Any]]) -> None:
+        self._store, self._fresh = store, fresh
+        self._alone = fresh()
 
-    def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:  # pylint: disable=unused-argument
-        return change(self.state)
+    def update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
+        if self._store is not None:
+            try:
+                return self._store.update(change, now)
+            except OSError:
+                self._store, self._alone = None, self._fresh()
+        return change(self._alone)
+
+
+def _fresh_spacing() -> dict[str, Any]:
+    return {'next_turn': None}  # the wall time of the next free turn
 
 
 def _decode_spacing(data: bytes, now: float) -> dict[str, Any]:
-    """The spacing a file holds: {'next_turn': wall time of the next free turn, or None}; checked as _decode does."""
-    try:
-        state = json.loads(data.decode('utf-8')) if len(data) <= MAX_STATE_BYTES else None
-    except (ValueError, RecursionError):
-        state = None
-    next_turn = state.get('next_turn') if isinstance(state, dict) else None
+    """The spacing a file holds, its time checked as _decode checks times."""
+    next_turn: Any = (_json_object(data) or {}).get('next_turn')
     if not _within(next_turn, now - CLOCK_SLACK_SECONDS, now + MAX_SPACING_AHEAD_SECONDS):
-        next_turn = None
-    return {'next_turn': None if next_turn is None else float(next_turn)}
+        return _fresh_spacing()
+    return {'next_turn': float(next_turn)}
 
 
 class CallSpacing:
@@ -328,17 +342,13 @@ class CallSpacing:
     def __init__(self, address: str, sleep: Callable[[float], None], clock: Callable[[], float]) -> None:
         self.sleep, self.clock = sleep, clock
         self._lock = threading.Lock()
-        self._store: _FileStore | _MemoryStore = _private_file('aop.cloudflare spacing\n%s' % address, _decode_spacing) or _MemoryStore({'next_turn': None})
+        self._state = _SharedState(_private_file('aop.cloudflare spacing\n%s' % address, _decode_spacing), _fresh_spacing)
 
     def wait_turn(self) -> None:
         """Take the next turn, and sleep until it comes; threads sleep apart, each until its own turn."""
         with self._lock:
             now = self.clock()
-            try:
-                wait = self._store.update(lambda state: self._take(state, now), now)
-            except OSError:
-                self._store = _MemoryStore({'next_turn': None})
-                wait = self._store.update(lambda state: self._take(state, now), now)
+            wait = self._state.update(lambda state: self._take(state, now), now)
         if wait > 0:
             self.sleep(wait)
 
@@ -393,7 +403,7 @@ class RateLimitLedger:
         self.calls = 0
         self.waited_seconds = 0.0
         self.backoff_seconds = 0.0
-        self._store = _shared_store(key, self.pid, self.clock()) or _MemoryStore()
+        self._state = _SharedState(_shared_store(key, self.pid, self.clock()), _fresh_state)
         # The address's spacing, after the budget has let a call go (not counted in waited_seconds: a pace, not a wait).
         self._spacing = CallSpacing(address, sleep, clock) if address else None
 
@@ -414,7 +424,7 @@ class RateLimitLedger:
 
         if backoff:
             with self._condition:
-                wait = self._update(lambda state: self._admit(state, started, take=False), started)
+                wait = self._state.update(lambda state: self._admit(state, started, take=False), started)
             slept = max(backoff, _whole_seconds(wait or 0.0))
             self.sleep(slept)
             self._count_wait(slept - backoff, backoff)
@@ -454,7 +464,7 @@ class RateLimitLedger:
         with self._condition:
             if now is None:
                 now = self.clock()
-            wait = self._update(lambda state: self._admit(state, now, take=True), now)
+            wait = self._state.update(lambda state: self._admit(state, now, take=True), now)
             if wait == 0:
                 self.calls += 1
             return wait
@@ -471,16 +481,8 @@ class RateLimitLedger:
             if block is None:
                 block = ratelimit[1] + T_ROUNDING_SECONDS if ratelimit else MAX_WAIT_SECONDS
         with self._condition:
-            self._update(lambda state: self._record(state, sent_at, now, ratelimit, block), now)
+            self._state.update(lambda state: self._record(state, sent_at, now, ratelimit, block), now)
             self._condition.notify_all()
-
-    def _update(self, change: Callable[[dict[str, Any]], Any], now: float) -> Any:
-        try:
-            return self._store.update(change, now)
-        except OSError:
-            # The file went away or the disk is full: carry on alone, from an unknown budget.
-            self._store = _MemoryStore()
-            return self._store.update(change, now)
 
     def _refresh(self, state: dict[str, Any], now: float) -> int:
         if state['reset_at'] is not None and now >= state['reset_at']:
