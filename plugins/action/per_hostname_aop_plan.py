@@ -94,7 +94,7 @@ class ActionModule(ActionBase):
         own = HostPlan.from_dict(own_result['plan'])
         plans = {}
         for name in batch:
-            registered = hostvars[name].get(plan_variable) if name != host else hostvars[host][plan_variable]
+            registered = own_result if name == host else hostvars[name].get(plan_variable)
             plan = registered.get('plan') if isinstance(registered, dict) else None
             if plan and plan.get('planned_by') == own.planned_by:
                 plans[name] = HostPlan.from_dict(plan)

@@ -126,11 +126,11 @@ class CloudflareClient:
         self.base_url = base_url.rstrip('/')
         self.timeout = timeout
         self.verify = _trust(validate_certs, ca_path)
+        url = urllib3.util.parse_url(self.base_url)
         # A loopback endpoint is never reached through a proxy; another one through the environment's, as curl would.
-        self.proxies = {} if is_loopback(urllib3.util.parse_url(self.base_url).host or '') else get_environ_proxies(self.base_url)
+        self.proxies = {} if is_loopback(url.host or '') else get_environ_proxies(self.base_url)
         self.max_retries = max_retries
         self.sleep = sleep
-        url = urllib3.util.parse_url(self.base_url)
         self.ledger = RateLimitLedger('%s\n%s' % (self.base_url, credential), sleep=sleep, address='%s://%s' % (url.scheme, url.netloc))
         self._headers = headers
         self._local = threading.local()
